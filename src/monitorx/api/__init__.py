@@ -1,1 +1,1 @@
-
+"""The HTTP server: FastAPI routers over the services."""

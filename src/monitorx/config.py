@@ -1,0 +1,63 @@
+"""Server settings: one object, built at start-up from ``MONITORX_*`` variables and CLI flags."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob of the server. Defaults work on a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="MONITORX_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    data_dir: Path = Path("monitorx-data")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default is a SQLite file in data_dir. postgresql://… for production."
+    )
+    migrate_on_start: bool = True
+
+    auth: bool = Field(True, description="Off is allowed only on a loopback address.")
+    admin_key: str | None = Field(
+        None, description="Bootstrap admin key used on first start instead of a random one (automation)."
+    )
+    default_project: str = "default"
+
+    max_body_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest request body, decompressed.")
+    max_batch_events: int = Field(10_000, ge=1)
+    rate_limit_per_s: float = Field(500.0, gt=0, description="Sustained requests per second per API key.")
+    rate_limit_burst: int = Field(1000, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+
+    raw_retention_days: float = Field(7.0, gt=0)
+    rollup_minute_days: float = Field(30.0, gt=0, description="Minute rollups older than this become hourly.")
+    rollup_retention_days: float = Field(400.0, gt=0)
+    maintenance_interval_s: float = Field(60.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, url: str | None) -> str | None:
+        if url and url.startswith(("postgresql://", "postgres://")):
+            # psycopg 3 is the driver we ship; SQLAlchemy would otherwise look for psycopg2.
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        return url
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'monitorx.db').resolve()}"
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False

@@ -1,0 +1,56 @@
+"""First start: a default project and an admin key, handed to the user once."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from monitorx.config import Settings
+from monitorx.services.keys import KeyStore
+from monitorx.services.registry import Registry
+from monitorx.store import tables as t
+from monitorx.store.database import Database
+
+log = logging.getLogger("monitorx")
+_LOCK = 0x4D4F4E58_0003
+ADMIN_KEY_FILE = "admin-key.txt"
+
+
+@dataclass(frozen=True)
+class Bootstrap:
+    project_id: int
+    admin_token: str | None  # only on the start that created it
+    key_file: Path | None
+
+
+def bootstrap(db: Database, registry: Registry, keys: KeyStore, settings: Settings) -> Bootstrap:
+    """Create the default project and its first admin key if the database has no project."""
+    with db.write() as conn:
+        if not db.sqlite:  # replicas starting together: one creates, the others find it
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
+        existing = conn.execute(select(t.projects.c.id).where(t.projects.c.name == settings.default_project)).scalar()
+        any_project = conn.execute(select(t.projects.c.id).limit(1)).scalar()
+        if existing is not None or any_project is not None:
+            pid = existing if existing is not None else any_project
+            return Bootstrap(int(pid), None, None)
+        pid = registry.create_project(settings.default_project, conn)
+    token, _ = keys.create(pid, "bootstrap admin", ["admin"], token=settings.admin_key)
+    path = _write_key_file(settings.data_dir, token)
+    return Bootstrap(pid, token, path)
+
+
+def _write_key_file(data_dir: Path, token: str) -> Path | None:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path = data_dir / ADMIN_KEY_FILE
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(token + "\n")
+        return path
+    except OSError as exc:  # e.g. a read-only data dir with PostgreSQL: the log line still has it
+        log.warning("could not write the admin key file in %s: %s", data_dir, exc)
+        return None

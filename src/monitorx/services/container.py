@@ -1,0 +1,40 @@
+"""The services of one server process, built from the settings at start-up."""
+
+from __future__ import annotations
+
+from monitorx.config import Settings
+from monitorx.services.bootstrap import Bootstrap, bootstrap
+from monitorx.services.ingest import IngestService
+from monitorx.services.keys import KeyStore, RateLimiter
+from monitorx.services.maintenance import Maintenance
+from monitorx.services.query import QueryService
+from monitorx.services.registry import Registry
+from monitorx.store import migrate
+from monitorx.store.database import Database
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        if not settings.database_url:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.db = Database.from_url(settings.resolved_database_url)
+        self.registry = Registry(self.db)
+        self.keys = KeyStore(self.db)
+        self.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
+        self.ingest = IngestService(self.db, self.registry, settings.max_batch_events)
+        self.query = QueryService(self.db, self.registry)
+        self.maintenance = Maintenance(self.db, settings)
+        self.boot: Bootstrap | None = None
+
+    def start(self) -> Bootstrap:
+        """Migrate (or check the schema), then make sure a project and an admin key exist."""
+        if self.settings.migrate_on_start:
+            migrate.upgrade(self.db.engine)
+        else:
+            migrate.check(self.db.engine)
+        self.boot = bootstrap(self.db, self.registry, self.keys, self.settings)
+        return self.boot
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,178 @@
+"""The database schema, as SQLAlchemy Core tables. Alembic migrations must produce exactly this."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Explicit constraint names keep migrations identical on SQLite and PostgreSQL.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# Integer primary keys that autoincrement on both engines (SQLite's ROWID alias needs INTEGER).
+Id = BigInteger().with_variant(Integer, "sqlite")
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("key_id", String(16), nullable=False, unique=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("display", String(32), nullable=False),
+    Column("scopes", String(100), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float),
+    Column("last_used_at", Float),
+    Column("revoked_at", Float),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("thresholds", Text, nullable=False),  # JSON object, e.g. {"latency_p95_ms": 300}
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("version", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("model_id", "version"),
+)
+
+environments = Table(
+    "environments",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+# One row per distinct (model, version, environment, tag set): the unit rollups are kept for.
+series = Table(
+    "series",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("version", String(200), nullable=False),
+    Column("environment", String(100), nullable=False),
+    Column("tags", Text, nullable=False),  # canonical JSON (sorted keys), also the identity
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("model_id", "version", "environment", "tags"),
+)
+
+# Rollups are written as partials (one per batch and series-minute touched), so ingest never
+# reads-modifies-writes; queries merge partials and maintenance compacts closed buckets.
+rollups = Table(
+    "rollups",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("series_id", Id, ForeignKey("series.id", ondelete="CASCADE"), nullable=False),
+    Column("resolution", Integer, nullable=False),  # seconds: 60 or 3600
+    Column("bucket_start", BigInteger, nullable=False),  # epoch seconds, multiple of resolution
+    Column("count", BigInteger, nullable=False),
+    Column("error_count", BigInteger, nullable=False),
+    Column("latency_count", BigInteger, nullable=False),
+    Column("latency_sum", Float, nullable=False),
+    Column("latency_min", Float),
+    Column("latency_max", Float),
+    Column("latency_hist", LargeBinary, nullable=False),
+    Column("llm_count", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    Column("ttft_count", BigInteger, nullable=False),
+    Column("ttft_min", Float),
+    Column("ttft_max", Float),
+    Column("ttft_hist", LargeBinary, nullable=False),
+    Column("error_types", Text, nullable=False),  # JSON object: error type -> count
+    Column("compacted", Boolean, nullable=False),
+    Index(None, "series_id", "resolution", "bucket_start"),
+    Index(None, "bucket_start"),
+)
+
+# Raw events, one compressed chunk per (batch, model): orjson list of normalised events, zlib.
+event_chunks = Table(
+    "event_chunks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("min_ts", Float, nullable=False),
+    Column("max_ts", Float, nullable=False),
+    Column("n_events", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Index(None, "model_id", "max_ts"),
+    Index(None, "max_ts"),
+)
+
+# Batch ids already stored, so a retried batch is acknowledged without storing anything twice.
+ingested_batches = Table(
+    "ingested_batches",
+    metadata,
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("batch_id", String(128), primary_key=True),
+    Column("n_items", Integer, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Index(None, "received_at"),
+)
+
+resource_samples = Table(
+    "resource_samples",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("ts", Float, nullable=False),
+    Column("cpu_percent", Float),
+    Column("memory_used_bytes", BigInteger),
+    Column("memory_total_bytes", BigInteger),
+    Column("disk_used_bytes", BigInteger),
+    Column("disk_total_bytes", BigInteger),
+    Column("gpus", Text, nullable=False),  # JSON list of per-GPU readings
+    Column("models", Text, nullable=False),  # JSON list of {"model", "version"}
+    Index(None, "project_id", "host", "ts"),
+    Index(None, "ts"),
+)
