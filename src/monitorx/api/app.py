@@ -44,10 +44,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         boot = await run_in_threadpool(svc.start)
-        if boot.admin_token:
-            where = f"; it is also in {boot.key_file} (readable only by you)" if boot.key_file else ""
-            log.warning("created project '%s' and its admin API key, shown once: %s%s",
-                        settings.default_project, boot.admin_token, where)
+        if boot.admin_token:  # never log the key itself: logs get shipped and kept
+            where = f"it is in {boot.key_file}" if boot.key_file else "set MONITORX_ADMIN_KEY to choose it"
+            log.warning("created project '%s' and its first admin API key; %s", settings.default_project, where)
         task = asyncio.create_task(_maintenance_loop(svc))
         try:
             yield

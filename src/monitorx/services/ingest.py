@@ -83,8 +83,8 @@ def _claim_batch(conn: Connection, project_id: int, kind: str, batch_id: str, n:
     """Record the batch id; None if new, else the count stored the first time."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     row = {"project_id": project_id, "kind": kind, "batch_id": batch_id, "n_items": n, "received_at": time.time()}
-    res = conn.execute(dialect.insert(t.ingested_batches).values(**row).on_conflict_do_nothing())
-    if res.rowcount == 1:
+    stmt = dialect.insert(t.ingested_batches).values(**row).on_conflict_do_nothing()
+    if conn.execute(stmt.returning(t.ingested_batches.c.n_items)).first() is not None:
         return None
     return int(
         conn.execute(
