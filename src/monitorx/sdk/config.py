@@ -14,7 +14,7 @@ class Config:
     batch_size: int = 1000  # events per POST (the server's limit is MONITORX_MAX_BATCH_EVENTS)
     flush_interval_s: float = 1.0  # a partial batch waits at most this long
     max_queue: int = 100_000  # records waiting on the caller side; beyond, the oldest fall out
-    max_buffer_events: int = 100_000  # encoded but unsent items kept for retry; beyond, the oldest are dropped
+    max_buffer_events: int = 100_000  # unsent items kept for retry; beyond, the oldest are dropped
     max_retries: int | None = None  # None: retry until the buffer bound evicts the batch
     backoff_base_s: float = 0.5
     backoff_max_s: float = 30.0

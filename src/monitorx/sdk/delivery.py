@@ -62,7 +62,7 @@ def encode(path: str, key: str, items: list[dict[str, object]], *, compress: boo
     # Level 1: most of gzip's gain on repetitive JSON for a fraction of its CPU, which
     # matters because the sender thread shares the GIL with the model.
     body = gzip.compress(raw, compresslevel=1, mtime=0) if compress else raw
-    return Batch(path=path, batch_id=batch_id, body=body, items=len(items), gzipped=compress, key=key, seq=seq)
+    return Batch(path, batch_id, body, len(items), gzipped=compress, key=key, seq=seq)
 
 
 def split(batch: Batch) -> list[Batch]:

@@ -9,11 +9,11 @@ cost its 999 neighbours in the same batch (the server rejects a batch as a unit)
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from monitorx.sdk import values
-from monitorx.sdk.records import ROWS, RowsInfo, Record, prediction_id_text
+from monitorx.sdk.records import ROWS, Record, RowsInfo, prediction_id_text
 
 Event = dict[str, Any]
 
@@ -149,11 +149,19 @@ def _rows(
         output_rows = []
     if input_rows is None:
         input_rows = [None] * len(output_rows)
-    names = info.feature_names
+    names = _names(getattr(info.source, "feature_names_in_", None))
+    classes = _names(getattr(info.source, "classes_", None)) if info.proba else None
     for index, (row, result) in enumerate(zip(input_rows, output_rows, strict=False)):
         if index >= info.max_rows:
             break
-        yield _row_features(row, names), _row_prediction(result, info)
+        yield _row_features(row, names), _row_prediction(result, classes)
+
+
+def _names(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    listed = _as_rows(value, records=False)
+    return None if listed is None else tuple(values.key(name) for name in listed)
 
 
 def _as_rows(value: object, *, records: bool) -> list[Any] | None:
@@ -174,10 +182,9 @@ def _as_rows(value: object, *, records: bool) -> list[Any] | None:
         except Exception:
             return None
         return listed if isinstance(listed, list) else [listed]
-    try:
-        return list(value)  # type: ignore[call-overload]
-    except TypeError:
-        return None
+    if isinstance(value, Iterable):
+        return list(value)
+    return None
 
 
 def _row_features(row: object, names: tuple[str, ...] | None) -> dict[str, values.JsonScalar] | None:
@@ -192,11 +199,9 @@ def _row_features(row: object, names: tuple[str, ...] | None) -> dict[str, value
     return {"f0": values.scalar(row)}
 
 
-def _row_prediction(result: object, info: RowsInfo) -> object:
-    if info.proba and isinstance(result, (list, tuple)):
-        classes = info.classes
-        if classes is not None and len(classes) == len(result):
-            return {values.key(c): values.scalar(p) for c, p in zip(classes, result, strict=True)}
+def _row_prediction(result: object, classes: tuple[str, ...] | None) -> object:
+    if classes is not None and isinstance(result, (list, tuple)) and len(classes) == len(result):
+        return {c: values.scalar(p) for c, p in zip(classes, result, strict=True)}
     return values.prediction(result)
 
 
@@ -205,7 +210,8 @@ def build_actual(record: Record) -> Event:
     pid = prediction_id_text(prediction_id)
     if pid is None:
         raise InvalidRecord("prediction_id", "is required")
-    event: Event = {"prediction_id": _name(pid, "prediction_id", values.MAX_NAME), "actual": values.prediction(actual)}
+    event: Event = {"prediction_id": _name(pid, "prediction_id", values.MAX_NAME)}
+    event["actual"] = values.prediction(actual)
     stamp = values.timestamp(ts)
     if stamp is not None:
         event["timestamp"] = stamp

@@ -165,7 +165,9 @@ class Pipeline:
                 staged.append(record[0])
         except InvalidRecord as exc:
             self.counters.drop(DropReason.INVALID, 1)
-            self._log.warning(f"invalid-{exc.field}", "MonitorX dropped an invalid %s record: %s", channel.name, exc)
+            self._log.warning(
+                f"invalid-{exc.field}", "MonitorX dropped an invalid %s record: %s", channel.name, exc
+            )
         except Exception as exc:
             self.counters.drop(DropReason.ENCODE_ERROR, 1)
             self._log.warning("encode", "MonitorX could not encode a %s record: %r", channel.name, exc)

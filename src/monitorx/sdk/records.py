@@ -53,10 +53,13 @@ EVENT_FIELDS = 18
 
 @dataclass(frozen=True)
 class RowsInfo:
-    """What the sender needs to split a batch call into per-row events."""
+    """What the sender needs to split a batch call into per-row events.
 
-    feature_names: tuple[str, ...] | None
-    classes: tuple[object, ...] | None
+    ``source`` is the wrapped model: the sender reads its ``feature_names_in_`` and
+    ``classes_``, so the caller's thread does not.
+    """
+
+    source: object
     proba: bool
     max_rows: int
 

@@ -31,7 +31,7 @@ def scalar(value: object) -> JsonScalar:
         return int(value)  # an IntEnum or other int subclass serialises as its number
     if isinstance(value, float):
         return float(value) if math.isfinite(value) else None
-    if isinstance(value, _CONTAINERS) or isinstance(value, Mapping):
+    if isinstance(value, (*_CONTAINERS, Mapping)):
         return None
     item = getattr(value, "item", None)
     if callable(item):  # numpy / torch scalars and one-element arrays
@@ -65,7 +65,7 @@ def features(value: object) -> dict[str, JsonScalar] | None:
 
 
 def prediction(value: object) -> JsonScalar | dict[str, JsonScalar]:
-    """A scalar, or an object of scalars (class scores); a sequence ``[a, b]`` becomes ``{"0": a, "1": b}``."""
+    """A scalar, or an object of scalars (class scores); ``[a, b]`` becomes ``{"0": a, "1": b}``."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return scalar(value)
     if isinstance(value, Mapping):

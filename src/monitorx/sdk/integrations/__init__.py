@@ -1,0 +1,1 @@
+"""Integrations with web frameworks and model libraries; each is imported only when used."""
