@@ -57,7 +57,9 @@ def _magnitude_start(magnitude_keys: KeyArray, precision_bits: int) -> FloatArra
     return bits.view(np.float64)
 
 
-def bucket_bounds(keys: KeyArray, precision_bits: int = DEFAULT_PRECISION_BITS) -> tuple[FloatArray, FloatArray]:
+def bucket_bounds(
+    keys: KeyArray, precision_bits: int = DEFAULT_PRECISION_BITS
+) -> tuple[FloatArray, FloatArray]:
     """Lower and upper value bound of each bucket key.
 
     Positive key: values in ``[lower, upper)``; negative key: values in ``(lower, upper]``;

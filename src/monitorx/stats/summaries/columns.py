@@ -74,9 +74,7 @@ def summarize_table(
     """Summarise every column of a table (a mapping of column name to values)."""
     kinds = kinds or {}
     return {
-        name: summarize(
-            values, kinds.get(name), precision_bits=precision_bits, max_categories=max_categories
-        )
+        name: summarize(values, kinds.get(name), precision_bits=precision_bits, max_categories=max_categories)
         for name, values in table.items()
     }
 
