@@ -132,12 +132,13 @@ class Pipeline:
         now = self._clock()
         self._stage(now)
         self._cut(now, forced=forced)
-        if forced:
-            self._flush_mark = self._seq
-            self._flush_served = request
+        mark = self._seq  # every batch holding a record from before the request is <= mark
         wait = self._deliver(forced=forced)
         self.counters.dropped[DropReason.QUEUE_FULL] = sum(ch.dropped() for ch in self.channels)
-        with self._cond:
+        with self._cond:  # published together: a waiter must never see the mark without the buffer
+            if forced:
+                self._flush_mark = mark
+                self._flush_served = request
             self._lowest_pending = self._pending[0].seq if self._pending else math.inf
             self._cond.notify_all()
         return wait
