@@ -25,6 +25,7 @@ the bucket's relative width (0.8 % at the default precision) of the exact quanti
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,6 +58,11 @@ class Bins:
     reference: CountArray
     current: CountArray
     edges: FloatArray | None = None
+
+    @property
+    def exact(self) -> bool:
+        """Whether these bins are the same from a summary as from the raw rows."""
+        return self.kind != "ranges"
 
     @property
     def reference_shares(self) -> FloatArray:
@@ -116,7 +122,7 @@ def _format(value: float) -> str:
 
 
 def _range_labels(edges: FloatArray) -> tuple[str, ...]:
-    return tuple(f"[{_format(a)}, {_format(b)})" for a, b in zip(edges[:-1], edges[1:], strict=True))
+    return tuple(f"[{_format(a)}, {_format(b)})" for a, b in itertools.pairwise(edges))
 
 
 def categorical_bins(reference: CategoricalSummary, current: CategoricalSummary) -> Bins:
@@ -152,7 +158,8 @@ def quantile_cut_indices(counts: CountArray, n_bins: int) -> npt.NDArray[np.intp
 def _coarsen(counts: CountArray, cuts: npt.NDArray[np.intp]) -> CountArray:
     bounds = np.concatenate([[0], cuts + 1, [counts.size]])
     cum = np.concatenate([[0], np.cumsum(counts)])
-    return (cum[bounds[1:]] - cum[bounds[:-1]]).astype(np.int64)
+    coarse: CountArray = (cum[bounds[1:]] - cum[bounds[:-1]]).astype(np.int64)
+    return coarse
 
 
 def numeric_bins(reference: NumericSummary, current: NumericSummary, n_bins: int) -> Bins:
@@ -195,7 +202,9 @@ def array_bins(
     by default they are the exact reference quantiles ``i / n_bins`` (``inverted_cdf``).
     """
     if categorical:
-        return categorical_bins(CategoricalSummary.from_values(reference), CategoricalSummary.from_values(current))
+        return categorical_bins(
+            CategoricalSummary.from_values(reference), CategoricalSummary.from_values(current)
+        )
     ref, cur = finite(reference), finite(current)
     if ref.size == 0 or cur.size == 0:
         raise ValueError("drift needs at least one non-missing value in each window")
@@ -217,5 +226,62 @@ def array_bins(
     cur_counts = np.bincount(np.searchsorted(inner, cur, side="left"), minlength=inner.size + 1)
     all_edges = np.concatenate([[min(ref.min(), cur.min())], inner, [max(ref.max(), cur.max())]])
     return Bins(
-        "ranges", _range_labels(all_edges), ref_counts.astype(np.int64), cur_counts.astype(np.int64), all_edges
+        "ranges",
+        _range_labels(all_edges),
+        ref_counts.astype(np.int64),
+        cur_counts.astype(np.int64),
+        all_edges,
     )
+
+
+def _fill_zeros(shares: FloatArray) -> FloatArray:
+    nonzero = shares[shares > 0]
+    smallest = float(nonzero.min()) if nonzero.size else 1.0
+    fill = smallest / 1e6 if smallest <= 1e-4 else 1e-4
+    return np.where(shares > 0, shares, fill)
+
+
+def paired_shares(bins: Bins, *, fill_zeros: bool) -> tuple[FloatArray, FloatArray]:
+    """Reference and current shares per bin, bins empty in both windows dropped.
+
+    ``fill_zeros`` replaces an empty bin's share by 0.0001 (or by the smallest non-zero share
+    / 10**6 when that is below 0.0001), Evidently's rule for PSI and KL, which would be
+    infinite otherwise. That caps what one empty bin can contribute (about 0.92 · share for
+    PSI at 0.0001), so treat PSI/KL values past ~1 as "very large" rather than exact.
+    """
+    used = (bins.reference + bins.current) > 0
+    ref = bins.reference[used] / bins.reference.sum()
+    cur = bins.current[used] / bins.current.sum()
+    if fill_zeros:
+        return _fill_zeros(ref), _fill_zeros(cur)
+    return ref, cur
+
+
+PLOT_BINS = 30
+
+
+def plot_bins(reference: FeatureSummary, current: FeatureSummary, n_bins: int = PLOT_BINS) -> Bins:
+    """Bins to draw both distributions side by side.
+
+    Categories and value bins as for the statistics; other numeric features get ``n_bins``
+    equal-width bins between the 0.5th and 99.5th percentiles of both windows together, the
+    first and last bin also holding the tails beyond (so ``edges[0]`` and ``edges[-1]`` are
+    those percentiles, not the extremes). A bucket goes whole to the bin holding its middle.
+    """
+    if not (isinstance(reference, NumericSummary) and isinstance(current, NumericSummary)):
+        return summary_bins(reference, current, n_bins)
+    grid = fine_grid(reference, current)
+    if grid.exact and reference.distinct is not None and len(reference.distinct) <= VALUE_BIN_LIMIT:
+        return numeric_bins(reference, current, n_bins)
+    lo = min(reference.quantile(0.005), current.quantile(0.005))
+    hi = max(reference.quantile(0.995), current.quantile(0.995))
+    if not hi > lo:
+        lo, hi = float(grid.lower[0]), float(grid.upper[-1])
+    if not hi > lo:
+        hi = lo + 1.0
+    edges = np.linspace(lo, hi, n_bins + 1)
+    middle = (grid.lower + grid.upper) / 2
+    index = np.clip(np.searchsorted(edges, middle, side="right") - 1, 0, n_bins - 1)
+    ref = np.bincount(index, weights=grid.reference, minlength=n_bins).astype(np.int64)
+    cur = np.bincount(index, weights=grid.current, minlength=n_bins).astype(np.int64)
+    return Bins("ranges", _range_labels(edges), ref, cur, edges)
