@@ -23,8 +23,10 @@ _PG_TEMPLATE = f"monitorx_tpl_{os.getpid()}"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--db", action="append", choices=["sqlite", "postgresql"],
-        help="databases to run storage tests on (default: both; PostgreSQL is skipped locally if down, never in CI)",
+        "--db",
+        action="append",
+        choices=["sqlite", "postgresql"],
+        help="databases for storage tests (default: both; PostgreSQL skips locally if down, never in CI)",
     )
 
 
@@ -97,6 +99,8 @@ def _make_pg_db(template: str) -> tuple[str, Any]:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database_url" in metafunc.fixturenames:
         kinds = metafunc.config.getoption("--db") or ["sqlite", "postgresql"]
+        if metafunc.definition.get_closest_marker("postgresql_only"):
+            kinds = ["postgresql"]
         metafunc.parametrize("db_kind", kinds, indirect=False, scope="function")
 
 
@@ -172,6 +176,7 @@ def api(settings: Any) -> Iterator[Api]:
 
 # -- a real server in a subprocess --------------------------------------------------------------
 
+
 class LiveServer:
     """``monitorx serve`` in a subprocess on a free loopback port, SQLite in a temp dir."""
 
@@ -190,9 +195,21 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "monitorx.cli.commands", "serve", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--data-dir", str(self.data_dir)],
-                stdout=out, stderr=subprocess.STDOUT, env=self.env,
+                [
+                    sys.executable,
+                    "-m",
+                    "monitorx.cli.commands",
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.env,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -18,7 +18,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535)
     data_dir: Path = Path("monitorx-data")
     database_url: str | None = Field(
-        None, description="SQLAlchemy URL; default is a SQLite file in data_dir. postgresql://… for production."
+        None,
+        description="SQLAlchemy URL; default is a SQLite file in data_dir. postgresql://… for production.",
     )
     migrate_on_start: bool = True
 

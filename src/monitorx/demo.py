@@ -34,7 +34,9 @@ class DemoModel:
 
 
 MODELS = (
-    DemoModel("fraud-detector", "classification", "Card-payment fraud scores (demo).", {"latency_p95_ms": 120}),
+    DemoModel(
+        "fraud-detector", "classification", "Card-payment fraud scores (demo).", {"latency_p95_ms": 120}
+    ),
     DemoModel("price-estimator", "regression", "House price estimates (demo).", {"latency_p95_ms": 250}),
     DemoModel("support-chat", "llm", "Customer-support assistant (demo).", {"latency_p95_ms": 4000}),
     DemoModel("image-tagger", "cv", "Product photo tagging (demo).", {"latency_p95_ms": 150}),
@@ -92,7 +94,11 @@ def _price(rng: random.Random, ts: float) -> dict[str, Any]:
     return {
         "version": "v4",
         "latency_ms": rng.lognormvariate(math.log(60 * slow), 0.3),
-        "features": {"sqft": round(max(200.0, sqft), 1), "rooms": rng.randint(1, 6), "city": rng.choice(CITIES)},
+        "features": {
+            "sqft": round(max(200.0, sqft), 1),
+            "rooms": rng.randint(1, 6),
+            "city": rng.choice(CITIES),
+        },
         "prediction": round(max(50_000.0, sqft * 310 + rng.gauss(0, 20_000)), 2),
         "tags": {"region": "eu", "endpoint": "/estimate"},
     }
@@ -152,21 +158,35 @@ def host_samples(rng: random.Random, ts: float) -> list[dict[str, Any]]:
     busy = 1.6 if _latency_incident(ts) else 1.0
     return [
         {
-            "host": "cpu-node-1", "timestamp": ts,
+            "host": "cpu-node-1",
+            "timestamp": ts,
             "cpu_percent": min(100.0, rng.gauss(35, 5) * busy),
-            "memory_used_bytes": int(rng.gauss(6.2e9, 1e8)), "memory_total_bytes": 16 * 1024**3,
-            "disk_used_bytes": int(42e9), "disk_total_bytes": 100 * 1024**3,
-            "models": [{"model": "fraud-detector", "version": "v2"}, {"model": "price-estimator", "version": "v4"}],
+            "memory_used_bytes": int(rng.gauss(6.2e9, 1e8)),
+            "memory_total_bytes": 16 * 1024**3,
+            "disk_used_bytes": int(42e9),
+            "disk_total_bytes": 100 * 1024**3,
+            "models": [
+                {"model": "fraud-detector", "version": "v2"},
+                {"model": "price-estimator", "version": "v4"},
+            ],
         },
         {
-            "host": "gpu-node-1", "timestamp": ts,
+            "host": "gpu-node-1",
+            "timestamp": ts,
             "cpu_percent": rng.gauss(22, 3),
-            "memory_used_bytes": int(rng.gauss(24e9, 2e8)), "memory_total_bytes": 64 * 1024**3,
-            "gpus": [{
-                "index": 0, "name": "NVIDIA H100 (simulated)", "utilization_percent": min(100.0, rng.gauss(61, 8)),
-                "memory_used_bytes": int(rng.gauss(41e9, 5e8)), "memory_total_bytes": 80 * 1024**3,
-                "temperature_c": rng.gauss(58, 2), "power_w": rng.gauss(380, 25),
-            }],
+            "memory_used_bytes": int(rng.gauss(24e9, 2e8)),
+            "memory_total_bytes": 64 * 1024**3,
+            "gpus": [
+                {
+                    "index": 0,
+                    "name": "NVIDIA H100 (simulated)",
+                    "utilization_percent": min(100.0, rng.gauss(61, 8)),
+                    "memory_used_bytes": int(rng.gauss(41e9, 5e8)),
+                    "memory_total_bytes": 80 * 1024**3,
+                    "temperature_c": rng.gauss(58, 2),
+                    "power_w": rng.gauss(380, 25),
+                }
+            ],
             "models": [{"model": "image-tagger", "version": "v1"}, {"model": "support-chat", "version": "2"}],
         },
     ]
@@ -175,7 +195,9 @@ def host_samples(rng: random.Random, ts: float) -> list[dict[str, Any]]:
 class DemoTraffic:
     """Posts simulated history, then live traffic every second, to a MonitorX server."""
 
-    def __init__(self, url: str, api_key: str, history_minutes: int = 120, rate_per_model: float = 20.0) -> None:
+    def __init__(
+        self, url: str, api_key: str, history_minutes: int = 120, rate_per_model: float = 20.0
+    ) -> None:
         self.url = url
         self.headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
         self.history_minutes = history_minutes
@@ -188,7 +210,7 @@ class DemoTraffic:
 
     def _post(self, client: httpx.Client, path: str, key: str, items: list[dict[str, Any]]) -> None:
         for i in range(0, len(items), 5000):
-            body = orjson.dumps({"batch_id": uuid.uuid4().hex, key: items[i:i + 5000]})
+            body = orjson.dumps({"batch_id": uuid.uuid4().hex, key: items[i : i + 5000]})
             try:
                 r = client.post(self.url + path, content=body, headers=self.headers, timeout=30)
                 if r.status_code >= 400:
@@ -204,7 +226,9 @@ class DemoTraffic:
             start = now - self.history_minutes * 60
             for t0 in range(int(start), int(now), 600):  # history in ten-minute slices
                 t1 = min(t0 + 600, now)
-                self._post(client, "/api/v1/events", "events", events_between(self.rng, t0, t1, self.rate / 2))
+                self._post(
+                    client, "/api/v1/events", "events", events_between(self.rng, t0, t1, self.rate / 2)
+                )
                 samples = [s for ts in range(t0, int(t1), 10) for s in host_samples(self.rng, ts)]
                 self._post(client, "/api/v1/resources", "samples", samples)
             log.info("demo traffic: %d minutes of history sent; live traffic follows", self.history_minutes)

@@ -1,14 +1,14 @@
 """MonitorX's own errors. Services raise these; the server maps them to HTTP answers.
 
-    MonitorXError
-    ├── NotFound            404: a project, model, key or host does not exist (for this caller)
-    ├── Conflict            409: the object exists already
-    ├── InvalidInput        422: a value is wrong; ``loc`` names the field
-    ├── PayloadTooLarge     413: body or batch over its limit
-    ├── Unauthorized        401: no key, or an unknown / revoked / expired one
-    ├── Forbidden           403: the key lacks the scope
-    ├── RateLimited         429: ``retry_after`` seconds
-    └── SchemaError         the database schema is not the one this version needs
+MonitorXError
+├── NotFound            404: a project, model, key or host does not exist (for this caller)
+├── Conflict            409: the object exists already
+├── InvalidInput        422: a value is wrong; ``loc`` names the field
+├── PayloadTooLarge     413: body or batch over its limit
+├── Unauthorized        401: no key, or an unknown / revoked / expired one
+├── Forbidden           403: the key lacks the scope
+├── RateLimited         429: ``retry_after`` seconds
+└── SchemaError         the database schema is not the one this version needs
 """
 
 from __future__ import annotations

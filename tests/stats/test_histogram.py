@@ -62,10 +62,8 @@ def test_grouped_quantiles_equal_per_group_quantiles(n_groups: int, seed: int, s
             blobs.append(h.encode(h.counts_of(part)))
             blob_groups.append(g)
     cells, buckets, counts = h.decode_many(blobs, blob_groups)
-    if sparse:  # force the sparse path by asking for many (mostly empty) extra groups
-        total = max(n_groups, 4_000_000 // h.N_BUCKETS + 1)
-    else:
-        total = n_groups
+    # Force the sparse path by asking for many (mostly empty) extra groups.
+    total = max(n_groups, 4_000_000 // h.N_BUCKETS + 1) if sparse else n_groups
     got = h.grouped_quantiles(cells, buckets, counts, total, QS)
     for g in range(n_groups):
         vals = values[groups == g]

@@ -39,8 +39,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _json(status: int, message: str, errors: list[dict[str, Any]] | None = None,
-          headers: dict[str, str] | None = None) -> JSONResponse:
+def _json(
+    status: int,
+    message: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     return JSONResponse({"message": message, "errors": errors or []}, status_code=status, headers=headers)
 
 
@@ -55,7 +59,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errs = [
-            {"loc": [str(p) if not isinstance(p, int) else p for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
+            {
+                "loc": [str(p) if not isinstance(p, int) else p for p in e["loc"]],
+                "msg": e["msg"],
+                "type": e["type"],
+            }
             for e in exc.errors()
         ]
         if any(e["type"] == "json_invalid" for e in errs):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from monitorx.services.registry import MODEL_TYPES
 
-ModelType = Annotated[str, Field(json_schema_extra={"enum": list(MODEL_TYPES)})]
+ModelType = Literal[MODEL_TYPES]  # type: ignore[valid-type]
 _IN = ConfigDict(extra="forbid", strict=True)
 
 
@@ -18,19 +18,36 @@ class IngestAnswer(BaseModel):
     duplicate: bool
 
 
+Limit = Annotated[float, Field(ge=0, le=1e12, allow_inf_nan=False)]
+
+
+class Thresholds(BaseModel):
+    """Per-model limits that default alert rules use; absent means "no opinion"."""
+
+    model_config = _IN
+    latency_p95_ms: Limit | None = None
+    latency_p99_ms: Limit | None = None
+    error_rate: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)] | None = None
+    throughput_min: Limit | None = None
+    cost_usd_per_hour: Limit | None = None
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class ModelIn(BaseModel):
     model_config = _IN
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     type: ModelType = "other"
     description: Annotated[str, StringConstraints(max_length=5000)] = ""
-    thresholds: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = {}
+    thresholds: Thresholds = Thresholds()
 
 
 class ModelPatch(BaseModel):
     model_config = _IN
     type: ModelType | None = None
     description: Annotated[str, StringConstraints(max_length=5000)] | None = None
-    thresholds: dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    thresholds: Thresholds | None = None
 
 
 class VersionIn(BaseModel):
@@ -129,8 +146,10 @@ class HostSeries(BaseModel):
 class KeyIn(BaseModel):
     model_config = _IN
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    scopes: Annotated[list[Annotated[str, Field(json_schema_extra={"enum": ["ingest", "read", "admin"]})]],
-                      Field(min_length=1, max_length=3)]
+    scopes: Annotated[
+        list[Annotated[str, Field(json_schema_extra={"enum": ["ingest", "read", "admin"]})]],
+        Field(min_length=1, max_length=3),
+    ]
     expires_at: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
 
 
@@ -155,7 +174,9 @@ class KeyList(BaseModel):
 
 class ProjectIn(BaseModel):
     model_config = _IN
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    ]
 
 
 class ProjectCreated(BaseModel):

@@ -26,6 +26,7 @@ def parse_time(value: str | None, name: str, default: float) -> float:
         ts = dt.timestamp()
     if not math.isfinite(ts) or not 0 <= ts < 1e11:
         raise InvalidInput(
-            f"{name} is out of range", [{"loc": ["query", name], "msg": "out of range", "type": "value_error"}]
+            f"{name} is out of range",
+            [{"loc": ["query", name], "msg": "out of range", "type": "value_error"}],
         )
     return ts

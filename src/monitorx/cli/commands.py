@@ -13,7 +13,9 @@ import typer
 
 from monitorx.config import Settings
 
-app = typer.Typer(help="MonitorX: monitoring for machine-learning models in production.", no_args_is_help=True)
+app = typer.Typer(
+    help="MonitorX: monitoring for machine-learning models in production.", no_args_is_help=True
+)
 db_app = typer.Typer(help="Database schema: upgrade it, see its revision.", no_args_is_help=True)
 keys_app = typer.Typer(help="API keys: create, list, revoke.", no_args_is_help=True)
 projects_app = typer.Typer(help="Projects (tenants): create, list.", no_args_is_help=True)
@@ -81,12 +83,17 @@ def _serve(settings: Settings, svc: Any, on_ready: Any = None) -> None:
 
 @app.command()
 def serve(
-    host: Host = None, port: Port = None, data_dir: DataDir = None, database_url: DbUrl = None, no_auth: NoAuth = False
+    host: Host = None,
+    port: Port = None,
+    data_dir: DataDir = None,
+    database_url: DbUrl = None,
+    no_auth: NoAuth = False,
 ) -> None:
     """Run the API server (and the dashboard) until interrupted."""
     _logging()
-    settings = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url,
-                         auth=False if no_auth else None)
+    settings = _settings(
+        host=host, port=port, data_dir=data_dir, database_url=database_url, auth=False if no_auth else None
+    )
     svc = _start(settings)
     typer.echo(f"MonitorX on http://{settings.host}:{settings.port}  (API docs: /docs)")
     _serve(settings, svc)
@@ -156,7 +163,9 @@ def db_current(data_dir: DataDir = None, database_url: DbUrl = None) -> None:
     settings = _settings(data_dir=data_dir, database_url=database_url)
     db = Database.from_url(settings.resolved_database_url)
     rev = migrate.current(db.engine)
-    state = "current" if rev == migrate.head() else f"behind; `monitorx db upgrade` brings it to {migrate.head()}"
+    state = (
+        "current" if rev == migrate.head() else f"behind; `monitorx db upgrade` brings it to {migrate.head()}"
+    )
     typer.echo(f"{rev or 'empty'} ({state})")
 
 
@@ -204,7 +213,9 @@ def keys_create(
         typer.echo(f"error: {exc.message}", err=True)
         raise typer.Exit(1) from None
     typer.echo(token)
-    typer.echo(f"key id {info.key_id}, scopes {','.join(info.scopes)}: store it now, it is not shown again", err=True)
+    typer.echo(
+        f"key id {info.key_id}, scopes {','.join(info.scopes)}: store it now, it is not shown again", err=True
+    )
 
 
 def _when(ts: float | None) -> str:
@@ -218,9 +229,15 @@ def keys_list(project: Project = None, data_dir: DataDir = None, database_url: D
     pid = _project_id(svc, project)
     typer.echo(f"{'KEY ID':10} {'SCOPES':18} {'CREATED':17} {'LAST USED':17} {'STATE':8} NAME")
     for k in svc.keys.list(pid):
-        state = "revoked" if k.revoked_at else ("expired" if k.expires_at and k.expires_at < time.time() else "active")
-        typer.echo(f"{k.key_id:10} {','.join(k.scopes):18} {_when(k.created_at):17} {_when(k.last_used_at):17} "
-                   f"{state:8} {k.name}")
+        state = (
+            "revoked"
+            if k.revoked_at
+            else ("expired" if k.expires_at and k.expires_at < time.time() else "active")
+        )
+        typer.echo(
+            f"{k.key_id:10} {','.join(k.scopes):18} {_when(k.created_at):17} {_when(k.last_used_at):17} "
+            f"{state:8} {k.name}"
+        )
 
 
 @keys_app.command("revoke")

@@ -32,11 +32,13 @@ def bootstrap(db: Database, registry: Registry, keys: KeyStore, settings: Settin
     with db.write() as conn:
         if not db.sqlite:  # replicas starting together: one creates, the others find it
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
-        existing = conn.execute(select(t.projects.c.id).where(t.projects.c.name == settings.default_project)).scalar()
+        existing = conn.execute(
+            select(t.projects.c.id).where(t.projects.c.name == settings.default_project)
+        ).scalar()
         any_project = conn.execute(select(t.projects.c.id).limit(1)).scalar()
-        if existing is not None or any_project is not None:
-            pid = existing if existing is not None else any_project
-            return Bootstrap(int(pid), None, None)
+        found = existing if existing is not None else any_project
+        if found is not None:
+            return Bootstrap(int(found), None, None)
         pid = registry.create_project(settings.default_project, conn)
     token, _ = keys.create(pid, "bootstrap admin", ["admin"], token=settings.admin_key)
     path = _write_key_file(settings.data_dir, token)

@@ -55,7 +55,8 @@ def _loc_str(loc: tuple[Any, ...]) -> str:
 
 def validation_error(exc: ValidationError) -> InvalidInput:
     errors = [
-        {"loc": [p for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False)
+        {"loc": [p for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
+        for e in exc.errors(include_url=False)
     ]
     first = errors[0]
     where = _loc_str(tuple(first["loc"])) or "body"
@@ -82,7 +83,13 @@ class InvalidJson(InvalidInput):
 def _claim_batch(conn: Connection, project_id: int, kind: str, batch_id: str, n: int) -> int | None:
     """Record the batch id; None if new, else the count stored the first time."""
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    row = {"project_id": project_id, "kind": kind, "batch_id": batch_id, "n_items": n, "received_at": time.time()}
+    row = {
+        "project_id": project_id,
+        "kind": kind,
+        "batch_id": batch_id,
+        "n_items": n,
+        "received_at": time.time(),
+    }
     stmt = dialect.insert(t.ingested_batches).values(**row).on_conflict_do_nothing()
     if conn.execute(stmt.returning(t.ingested_batches.c.n_items)).first() is not None:
         return None
@@ -118,8 +125,13 @@ class IngestService:
         cols.series_pos = series_pos
         rows = partials(cols)
         chunks = [
-            (name, min(e["timestamp"] for e in evs), max(e["timestamp"] for e in evs), len(evs),
-             zlib.compress(orjson.dumps(evs), 1))
+            (
+                name,
+                min(e["timestamp"] for e in evs),
+                max(e["timestamp"] for e in evs),
+                len(evs),
+                zlib.compress(orjson.dumps(evs), 1),
+            )
             for name, evs in by_model.items()
         ]
 
@@ -137,8 +149,14 @@ class IngestService:
                 conn.execute(
                     insert(t.event_chunks),
                     [
-                        {"project_id": project_id, "model_id": res.model_ids[name], "min_ts": lo, "max_ts": hi,
-                         "n_events": n, "data": data}
+                        {
+                            "project_id": project_id,
+                            "model_id": res.model_ids[name],
+                            "min_ts": lo,
+                            "max_ts": hi,
+                            "n_events": n,
+                            "data": data,
+                        }
                         for name, lo, hi, n, data in chunks
                     ],
                 )
@@ -170,13 +188,15 @@ class IngestService:
             ts_list.append(ts)
             by_model.setdefault(model, []).append(ev)
         ts_arr = np.array(ts_list, dtype=np.float64)
-        late = np.flatnonzero(ts_arr > now + MAX_FUTURE_S)
-        if late.size:
-            i = int(late[0])
+        bad = np.flatnonzero((ts_arr > now + MAX_FUTURE_S) | (ts_arr < 0))
+        if bad.size:
+            i = int(bad[0])
+            why = (
+                "before 1970" if ts_arr[i] < 0 else "more than a day in the future; check the client's clock"
+            )
             raise InvalidInput(
-                f"events[{i}].timestamp: more than a day in the future ({ts_arr[i]:.0f}); check the client's clock;"
-                " nothing of this batch was stored",
-                [{"loc": ["events", i, "timestamp"], "msg": "more than a day in the future", "type": "value_error"}],
+                f"events[{i}].timestamp: {why}; nothing of this batch was stored",
+                [{"loc": ["events", i, "timestamp"], "msg": why, "type": "value_error"}],
             )
         n = len(events)
         error = np.fromiter((ev.get("error", False) for ev in events), np.bool_, n)
@@ -200,11 +220,15 @@ class IngestService:
         now = time.time() if now is None else now
         rows = []
         for i, s in enumerate(batch.samples):
-            ts = now if s.timestamp is None else (s.timestamp if isinstance(s.timestamp, float) else _epoch(s.timestamp))
-            if ts > now + MAX_FUTURE_S:
+            ts = (
+                now
+                if s.timestamp is None
+                else (s.timestamp if isinstance(s.timestamp, float) else _epoch(s.timestamp))
+            )
+            if ts > now + MAX_FUTURE_S or ts < 0:
                 raise InvalidInput(
-                    f"samples[{i}].timestamp: more than a day in the future; nothing of this batch was stored",
-                    [{"loc": ["samples", i, "timestamp"], "msg": "more than a day in the future", "type": "value_error"}],
+                    f"samples[{i}].timestamp: before 1970 or over a day ahead; nothing was stored",
+                    [{"loc": ["samples", i, "timestamp"], "msg": "out of range", "type": "value_error"}],
                 )
             rows.append(
                 {

@@ -134,8 +134,14 @@ class KeyStore:
             ).all()
         return [
             KeyInfo(
-                r.key_id, r.name, r.display, r.scopes.split(","), r.created_at, r.expires_at,
-                r.last_used_at, r.revoked_at,
+                r.key_id,
+                r.name,
+                r.display,
+                r.scopes.split(","),
+                r.created_at,
+                r.expires_at,
+                r.last_used_at,
+                r.revoked_at,
             )
             for r in rows
         ]
@@ -155,7 +161,9 @@ class KeyStore:
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
-            raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
+            raise Unauthorized(
+                "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
+            )
         m = TOKEN_RE.match(token)
         if not m:
             raise Unauthorized("the API key is malformed")

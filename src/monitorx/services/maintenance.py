@@ -73,13 +73,15 @@ class Maintenance:
                     .limit(_GROUPS_PER_TX)
                 ).all()
                 for sid, res, start in keys:
-                    rows = conn.execute(
-                        select(t.rollups).where(
-                            t.rollups.c.series_id == sid,
-                            t.rollups.c.resolution == res,
-                            t.rollups.c.bucket_start == start,
+                    rows = list(
+                        conn.execute(
+                            select(t.rollups).where(
+                                t.rollups.c.series_id == sid,
+                                t.rollups.c.resolution == res,
+                                t.rollups.c.bucket_start == start,
+                            )
                         )
-                    ).all()
+                    )
                     self._replace(conn, rows, merge_rows(rows, res, start, sid))
                     merged += len(rows)
             if len(keys) < _GROUPS_PER_TX:
@@ -98,7 +100,9 @@ class Maintenance:
                 ).all()
                 if not rows:
                     return built
-                for (sid, hour), group in groupby(rows, key=lambda r: (r.series_id, r.bucket_start // HOUR * HOUR)):
+                for (sid, hour), group in groupby(
+                    rows, key=lambda r: (r.series_id, r.bucket_start // HOUR * HOUR)
+                ):
                     members = list(group)
                     self._replace(conn, members, merge_rows(members, HOUR, hour, sid))
                     built += 1
@@ -113,7 +117,9 @@ class Maintenance:
         raw = now - s.raw_retention_days * 86400
         out = {}
         with self.db.write() as conn:
-            out["event_chunks"] = conn.execute(delete(t.event_chunks).where(t.event_chunks.c.max_ts < raw)).rowcount
+            out["event_chunks"] = conn.execute(
+                delete(t.event_chunks).where(t.event_chunks.c.max_ts < raw)
+            ).rowcount
             # A batch id is remembered as long as its events are: retries come within minutes.
             out["ingested_batches"] = conn.execute(
                 delete(t.ingested_batches).where(t.ingested_batches.c.received_at < raw)

@@ -26,8 +26,17 @@ RATE_METRICS = ("throughput", "error_rate", "latency_mean", "latency_min", "late
 METRICS = (*SUM_METRICS, *RATE_METRICS, *LATENCY_QUANTILES, *TTFT_QUANTILES)
 MAX_POINTS = 11_000  # as Prometheus: enough for a week at one-minute steps
 GROUP_BY = ("version", "environment")
-_SUM_COLUMNS = ("count", "error_count", "latency_count", "latency_sum", "llm_count", "input_tokens",
-                "output_tokens", "cost_usd", "ttft_count")
+_SUM_COLUMNS = (
+    "count",
+    "error_count",
+    "latency_count",
+    "latency_sum",
+    "llm_count",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "ttft_count",
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,7 @@ class QueryService:
         step: float,
         metrics: list[str],
     ) -> tuple[int, dict[str, npt.NDArray[np.float64]]]:
-        """Merge rollups of the given series into ``n_groups × n_steps`` cells.
+        """Merge rollups of the given series into ``n_groups * n_steps`` cells.
 
         ``series_cells`` maps a series id to its group. Returns (n_steps, metric -> array of shape
         (n_groups, n_steps)). Buckets are attributed to the step holding their start.
@@ -122,13 +131,17 @@ class QueryService:
             cols += [t.rollups.c.latency_min, t.rollups.c.latency_max, t.rollups.c.latency_hist]
         if need_ttft:
             cols += [t.rollups.c.ttft_min, t.rollups.c.ttft_max, t.rollups.c.ttft_hist]
-        rows = conn.execute(
-            select(*cols).where(
-                t.rollups.c.series_id.in_(list(series_cells)),
-                t.rollups.c.bucket_start >= math.floor(start),
-                t.rollups.c.bucket_start < math.ceil(end),
-            )
-        ).all() if series_cells else []
+        rows = (
+            conn.execute(
+                select(*cols).where(
+                    t.rollups.c.series_id.in_(list(series_cells)),
+                    t.rollups.c.bucket_start >= math.floor(start),
+                    t.rollups.c.bucket_start < math.ceil(end),
+                )
+            ).all()
+            if series_cells
+            else []
+        )
 
         out: dict[str, npt.NDArray[np.float64]] = {}
         if rows:
@@ -157,7 +170,9 @@ class QueryService:
             wanted = [m for m in LATENCY_QUANTILES if m in metrics]
             if wanted:
                 g, b, c = histogram.decode_many(columns[base + 2], cell)
-                q = histogram.grouped_quantiles(g, b, c, n_cells, [LATENCY_QUANTILES[m] for m in wanted], lo, hi)
+                q = histogram.grouped_quantiles(
+                    g, b, c, n_cells, [LATENCY_QUANTILES[m] for m in wanted], lo, hi
+                )
                 derived.update({m: q[:, j] for j, m in enumerate(wanted)})
             base += 3
         if need_ttft:
@@ -168,7 +183,7 @@ class QueryService:
             derived.update({m: q[:, j] for j, m in enumerate(wanted)})
         for m in metrics:
             arr = sums[m] if m in sums else derived[m]
-            out[m] = arr.reshape(n_groups, n_steps)
+            out[m] = np.asarray(arr, dtype=np.float64).reshape(n_groups, n_steps)
         return n_steps, out
 
     @staticmethod
@@ -203,7 +218,8 @@ class QueryService:
             )
         if end <= start:
             raise InvalidInput(
-                "end must be after start", [{"loc": ["query", "end"], "msg": "end ≤ start", "type": "value_error"}]
+                "end must be after start",
+                [{"loc": ["query", "end"], "msg": "end ≤ start", "type": "value_error"}],
             )
         aligned = math.floor(start / step) * step
         n_steps = math.ceil((end - aligned) / step)
@@ -249,7 +265,8 @@ class QueryService:
     ) -> dict[str, Any]:
         if end <= start:
             raise InvalidInput(
-                "end must be after start", [{"loc": ["query", "end"], "msg": "end ≤ start", "type": "value_error"}]
+                "end must be after start",
+                [{"loc": ["query", "end"], "msg": "end ≤ start", "type": "value_error"}],
             )
         model = self.registry.get_model(project_id, model_name)
         with self.db.read() as conn:
@@ -257,7 +274,13 @@ class QueryService:
             _, values = self.aggregate(conn, cells, 1, start, end, end - start, list(METRICS))
             last = self._last_event(conn, [model.id]).get(model.id)
         stats = {m: _nan_to_none(values[m][0])[0] for m in METRICS}
-        return {"model": _model_dict(model), "start": start, "end": end, "last_event_at": last, "stats": stats}
+        return {
+            "model": _model_dict(model),
+            "start": start,
+            "end": end,
+            "last_event_at": last,
+            "stats": stats,
+        }
 
     def _last_event(self, conn: Connection, model_ids: list[int]) -> dict[int, float]:
         if not model_ids:
@@ -279,12 +302,22 @@ class QueryService:
                 found[mid] = float(ts)
         return found
 
-    def list_models(self, project_id: int, window_s: float = 3600.0, now: float | None = None) -> list[dict[str, Any]]:
+    def list_models(
+        self, project_id: int, window_s: float = 3600.0, now: float | None = None
+    ) -> list[dict[str, Any]]:
         now = time.time() if now is None else now
         models = self.registry.list_models(project_id)
         if not models:
             return []
-        health = ["count", "throughput", "error_rate", "latency_p50", "latency_p95", "latency_p99", "cost_usd"]
+        health = [
+            "count",
+            "throughput",
+            "error_rate",
+            "latency_p50",
+            "latency_p95",
+            "latency_p99",
+            "cost_usd",
+        ]
         with self.db.read() as conn:
             cells: dict[int, int] = {}
             for g, m in enumerate(models):
@@ -343,10 +376,13 @@ class QueryService:
                 .subquery()
             )
             rows = conn.execute(
-                select(t.resource_samples).join(
+                select(t.resource_samples)
+                .join(
                     latest,
                     (t.resource_samples.c.host == latest.c.host) & (t.resource_samples.c.ts == latest.c.ts),
-                ).where(t.resource_samples.c.project_id == project_id).order_by(t.resource_samples.c.host)
+                )
+                .where(t.resource_samples.c.project_id == project_id)
+                .order_by(t.resource_samples.c.host)
             ).all()
         return [_sample_dict(r) for r in rows]
 
@@ -370,9 +406,9 @@ class QueryService:
             ).all()
             if not rows:
                 known = conn.execute(
-                    select(t.resource_samples.c.id).where(
-                        t.resource_samples.c.project_id == project_id, t.resource_samples.c.host == host
-                    ).limit(1)
+                    select(t.resource_samples.c.id)
+                    .where(t.resource_samples.c.project_id == project_id, t.resource_samples.c.host == host)
+                    .limit(1)
                 ).first()
                 if known is None:
                     raise NotFound(f"no host named '{host}' has reported to this project")
@@ -396,8 +432,16 @@ class QueryService:
 
 
 HOST_METRICS = (
-    "cpu_percent", "memory_used_bytes", "memory_percent", "disk_used_bytes", "disk_percent",
-    "gpu_utilization_percent", "gpu_memory_used_bytes", "gpu_memory_percent", "gpu_temperature_c", "gpu_power_w",
+    "cpu_percent",
+    "memory_used_bytes",
+    "memory_percent",
+    "disk_used_bytes",
+    "disk_percent",
+    "gpu_utilization_percent",
+    "gpu_memory_used_bytes",
+    "gpu_memory_percent",
+    "gpu_temperature_c",
+    "gpu_power_w",
 )
 
 
@@ -414,8 +458,12 @@ def _host_metric(r: Any, metric: str) -> float | None:
             used = sum(g.get("memory_used_bytes") or 0 for g in gpus)
             total = sum(g.get("memory_total_bytes") or 0 for g in gpus)
             return 100.0 * used / total if total else None
-        field = {"gpu_utilization_percent": "utilization_percent", "gpu_memory_used_bytes": "memory_used_bytes",
-                 "gpu_temperature_c": "temperature_c", "gpu_power_w": "power_w"}[metric]
+        field = {
+            "gpu_utilization_percent": "utilization_percent",
+            "gpu_memory_used_bytes": "memory_used_bytes",
+            "gpu_temperature_c": "temperature_c",
+            "gpu_power_w": "power_w",
+        }[metric]
         vals = [g[field] for g in gpus if g.get(field) is not None]
         if not vals:
             return None

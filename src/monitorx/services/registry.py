@@ -103,7 +103,8 @@ class Registry:
         def _do(c: Connection) -> int:
             if c.execute(select(t.projects.c.id).where(t.projects.c.name == name)).scalar() is not None:
                 raise Conflict(f"a project named '{name}' exists already")
-            return int(c.execute(insert(t.projects).values(name=name, created_at=time.time())).inserted_primary_key[0])
+            stmt = insert(t.projects).values(name=name, created_at=time.time()).returning(t.projects.c.id)
+            return int(c.execute(stmt).scalar_one())
 
         if conn is not None:
             return _do(conn)
@@ -188,8 +189,15 @@ class Registry:
             select(t.series.c.environment).where(t.series.c.model_id == r.id).distinct()
         ).scalars()
         return Model(
-            r.id, r.project_id, r.name, r.type, r.description, orjson.loads(r.thresholds), r.created_at,
-            list(versions), sorted(envs),
+            r.id,
+            r.project_id,
+            r.name,
+            r.type,
+            r.description,
+            orjson.loads(r.thresholds),
+            r.created_at,
+            list(versions),
+            sorted(envs),
         )
 
     def add_version(self, project_id: int, model_name: str, version: str, description: str = "") -> None:
@@ -200,20 +208,29 @@ class Registry:
             insert_ignore(
                 conn,
                 t.model_versions,
-                [{"model_id": model.id, "version": version, "description": description, "created_at": time.time()}],
+                [
+                    {
+                        "model_id": model.id,
+                        "version": version,
+                        "description": description,
+                        "created_at": time.time(),
+                    }
+                ],
             )
 
     def add_environment(self, project_id: int, name: str) -> None:
         with self.db.write() as conn:
-            insert_ignore(conn, t.environments, [{"project_id": project_id, "name": name, "created_at": time.time()}])
+            insert_ignore(
+                conn, t.environments, [{"project_id": project_id, "name": name, "created_at": time.time()}]
+            )
 
     def list_environments(self, project_id: int) -> list[str]:
         with self.db.read() as conn:
             return list(
                 conn.execute(
-                    select(t.environments.c.name).where(t.environments.c.project_id == project_id).order_by(
-                        t.environments.c.name
-                    )
+                    select(t.environments.c.name)
+                    .where(t.environments.c.project_id == project_id)
+                    .order_by(t.environments.c.name)
                 ).scalars()
             )
 
@@ -245,8 +262,12 @@ class Registry:
                 t.models,
                 [
                     {
-                        "project_id": project_id, "name": n, "type": "other", "description": "",
-                        "thresholds": "{}", "created_at": now,
+                        "project_id": project_id,
+                        "name": n,
+                        "type": "other",
+                        "description": "",
+                        "thresholds": "{}",
+                        "created_at": now,
                     }
                     for n in missing_models
                 ],
@@ -263,11 +284,16 @@ class Registry:
             insert_ignore(
                 conn,
                 t.model_versions,
-                [{"model_id": m, "version": v, "description": "", "created_at": now} for m, v in new_versions],
+                [
+                    {"model_id": m, "version": v, "description": "", "created_at": now}
+                    for m, v in new_versions
+                ],
             )
         new_envs = {(project_id, k[2]) for k in keys} - self._known_envs
         if new_envs:
-            insert_ignore(conn, t.environments, [{"project_id": p, "name": e, "created_at": now} for p, e in new_envs])
+            insert_ignore(
+                conn, t.environments, [{"project_id": p, "name": e, "created_at": now} for p, e in new_envs]
+            )
 
         skeys = [SeriesKey(model_ids[k[0]], k[1], k[2], k[3]) for k in keys]
         missing = [s for s in set(skeys) if s not in self._series]
@@ -277,8 +303,13 @@ class Registry:
                 conn,
                 t.series,
                 [
-                    {"model_id": s.model_id, "version": s.version, "environment": s.environment, "tags": s.tags,
-                     "created_at": now}
+                    {
+                        "model_id": s.model_id,
+                        "version": s.version,
+                        "environment": s.environment,
+                        "tags": s.tags,
+                        "created_at": now,
+                    }
                     for s in missing
                 ],
             )

@@ -30,7 +30,9 @@ class Columns:
     ttft: npt.NDArray[np.float64]
 
 
-def _min_max(inv: npt.NDArray[np.intp], values: npt.NDArray[np.float64], n: int) -> tuple[list[Any], list[Any]]:
+def _min_max(
+    inv: npt.NDArray[np.intp], values: npt.NDArray[np.float64], n: int
+) -> tuple[list[Any], list[Any]]:
     lo = np.full(n, np.inf)
     hi = np.full(n, -np.inf)
     np.minimum.at(lo, inv, values)
@@ -66,7 +68,9 @@ def partials(cols: Columns, resolution: int = MINUTE) -> list[dict[str, Any]]:
     lat_min, lat_max = _min_max(lat_inv, lat, n)
     lat_hist = _histograms(lat_inv, lat, n)
 
-    llm = ~(np.isnan(cols.input_tokens) & np.isnan(cols.output_tokens) & np.isnan(cols.cost) & np.isnan(cols.ttft))
+    llm = ~(
+        np.isnan(cols.input_tokens) & np.isnan(cols.output_tokens) & np.isnan(cols.cost) & np.isnan(cols.ttft)
+    )
     llm_count = np.bincount(inv, weights=llm, minlength=n)
     in_tok = np.bincount(inv, weights=np.nan_to_num(cols.input_tokens), minlength=n)
     out_tok = np.bincount(inv, weights=np.nan_to_num(cols.output_tokens), minlength=n)

@@ -28,7 +28,9 @@ async def health() -> Status:
 
 
 @router.get(
-    "/ready", response_model=Status, responses={503: {"model": Status, "description": "Not ready"}},
+    "/ready",
+    response_model=Status,
+    responses={503: {"model": Status, "description": "Not ready"}},
     summary="Readiness: the database answers and its schema is current",
 )
 async def ready(request: Request) -> JSONResponse:
@@ -43,10 +45,14 @@ async def ready(request: Request) -> JSONResponse:
     try:
         await run_in_threadpool(check)
     except SchemaError as exc:
-        return JSONResponse(Status(status="unavailable", version=__version__, detail=exc.message).model_dump(), 503)
+        return JSONResponse(
+            Status(status="unavailable", version=__version__, detail=exc.message).model_dump(), 503
+        )
     except Exception as exc:  # any database failure means "not ready", never a 500
         return JSONResponse(
-            Status(status="unavailable", version=__version__, detail=f"database: {type(exc).__name__}").model_dump(),
+            Status(
+                status="unavailable", version=__version__, detail=f"database: {type(exc).__name__}"
+            ).model_dump(),
             503,
         )
     return JSONResponse(Status(status="ok", version=__version__).model_dump())

@@ -12,7 +12,7 @@ from monitorx.api.models import EventList, HostList, HostSeries, ModelList, Mode
 from monitorx.api.security import require, services
 from monitorx.api.timeparse import parse_time
 from monitorx.services.keys import Principal
-from monitorx.services.query import SeriesFilter, parse_tag_filters
+from monitorx.services.query import HOST_METRICS, METRICS, SeriesFilter, parse_tag_filters
 
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERROR_RESPONSES)
 ModelName = Annotated[str, Path(min_length=1, max_length=200)]
@@ -20,6 +20,12 @@ Versions = Annotated[list[str], Query(description="Only these versions (repeatab
 Environments = Annotated[list[str], Query(description="Only these environments (repeatable)")]
 Tags = Annotated[list[str], Query(description="key:value, repeatable; all must match")]
 Time = Annotated[str | None, Query(description="RFC 3339 or epoch seconds")]
+
+
+def _list_pattern(names: tuple[str, ...]) -> str:
+    # Documented, not enforced: an unknown name gets a message listing the known ones, not a regex.
+    one = "(" + "|".join(names) + ")"
+    return f"^{one}(,{one})*$"
 
 
 def _filter(version: list[str], environment: list[str], tag: list[str]) -> SeriesFilter:
@@ -55,7 +61,13 @@ def model_summary(
 def model_series(
     request: Request,
     model: ModelName,
-    metrics: Annotated[str, Query(description="Comma-separated, e.g. latency_p95,error_rate,throughput")],
+    metrics: Annotated[
+        str,
+        Query(
+            description="Comma-separated, e.g. latency_p95,error_rate,throughput",
+            json_schema_extra={"pattern": _list_pattern(METRICS)},
+        ),
+    ],
     start: Time = None,
     end: Time = None,
     step: Annotated[int, Query(ge=60, le=31 * 86400, description="Seconds, a multiple of 60")] = 60,
@@ -111,7 +123,13 @@ def list_hosts(request: Request, principal: Principal = Depends(require("read"))
 def host_series(
     request: Request,
     host: Annotated[str, Path(min_length=1, max_length=255)],
-    metrics: Annotated[str, Query(description="Comma-separated, e.g. cpu_percent,memory_percent,gpu_utilization_percent")],
+    metrics: Annotated[
+        str,
+        Query(
+            description="Comma-separated, e.g. cpu_percent,memory_percent",
+            json_schema_extra={"pattern": _list_pattern(HOST_METRICS)},
+        ),
+    ],
     start: Time = None,
     end: Time = None,
     step: Annotated[int, Query(ge=1, le=31 * 86400)] = 60,
@@ -121,6 +139,11 @@ def host_series(
     end_ts = parse_time(end, "end", now)
     start_ts = parse_time(start, "start", end_ts - 3600)
     result = services(request).query.host_series(
-        principal.project_id, host, [m.strip() for m in metrics.split(",") if m.strip()], start_ts, end_ts, step
+        principal.project_id,
+        host,
+        [m.strip() for m in metrics.split(",") if m.strip()],
+        start_ts,
+        end_ts,
+        step,
     )
     return HostSeries.model_validate(result)
