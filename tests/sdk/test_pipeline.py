@@ -329,3 +329,16 @@ def test_init_reads_the_environment(monkeypatch: pytest.MonkeyPatch, fake_server
 def test_out_of_range_options_fail_loudly_at_init() -> None:
     with pytest.raises(ValueError, match="batch_size"):
         monitorx.init(url="http://x.test", batch_size=0)
+
+
+def test_both_json_encoders_give_the_same_body() -> None:
+    from monitorx.sdk import delivery
+
+    events: list[dict[str, object]] = [
+        {"model": "m", "features": {"big": 2**70, "x": 1.5, "s": "ü"}, "tags": {"a": "b"}},
+        {"model": "m", "prediction": None, "error": False},
+    ]
+    batch = delivery.encode("/api/v1/events", "events", events, compress=False)  # orjson here, if installed
+    decoded = json.loads(batch.body)
+    assert decoded["events"] == events
+    assert json.loads(delivery._stdlib_dumps({"events": events}))["events"] == events

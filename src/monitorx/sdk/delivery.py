@@ -19,8 +19,10 @@ store (the answer was lost) is a no-op there: events are stored exactly once.
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -53,12 +55,38 @@ class Batch:
         return headers
 
 
+def _stdlib_dumps(payload: dict[str, object]) -> bytes:
+    return json.dumps(payload, separators=(",", ":"), allow_nan=False, default=str).encode()
+
+
+def _find_dumps() -> Callable[[dict[str, object]], bytes]:
+    """orjson when the service has it (about 10x faster, and this runs on the GIL the model
+    shares); the standard library otherwise. Imported here, never at ``import monitorx``."""
+    try:
+        orjson = importlib.import_module("orjson")
+    except ImportError:
+        return _stdlib_dumps
+
+    def dumps(payload: dict[str, object]) -> bytes:
+        try:
+            encoded: bytes = orjson.dumps(payload, default=str)
+        except TypeError:  # e.g. an integer beyond 64 bits: the standard library takes those
+            return _stdlib_dumps(payload)
+        return encoded
+
+    return dumps
+
+
+_dumps: Callable[[dict[str, object]], bytes] | None = None
+
+
 def encode(path: str, key: str, items: list[dict[str, object]], *, compress: bool, seq: int = 0) -> Batch:
     """Serialise items under a fresh batch id. Raises ``ValueError``/``TypeError`` if it cannot."""
+    global _dumps
+    if _dumps is None:
+        _dumps = _find_dumps()
     batch_id = str(uuid.uuid4())
-    raw = json.dumps(
-        {"batch_id": batch_id, key: items}, separators=(",", ":"), allow_nan=False, default=str
-    ).encode()
+    raw = _dumps({"batch_id": batch_id, key: items})
     # Level 1: most of gzip's gain on repetitive JSON for a fraction of its CPU, which
     # matters because the sender thread shares the GIL with the model.
     body = gzip.compress(raw, compresslevel=1, mtime=0) if compress else raw

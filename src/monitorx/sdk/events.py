@@ -16,6 +16,7 @@ from monitorx.sdk import values
 from monitorx.sdk.records import ROWS, Record, RowsInfo, prediction_id_text
 
 Event = dict[str, Any]
+_INF = float("inf")
 
 
 class InvalidRecord(ValueError):
@@ -25,6 +26,8 @@ class InvalidRecord(ValueError):
 
 
 def _name(value: object, field: str, limit: int, *, required: bool = True) -> str:
+    if type(value) is str and 0 < len(value) <= limit:
+        return value
     if not isinstance(value, str):
         raise InvalidRecord(field, f"must be a string, got {type(value).__name__}")
     if required and not value:
@@ -40,6 +43,7 @@ class EventBuilder:
     def __init__(self, environment: str) -> None:
         self.environment = environment
         self.seen_models: dict[tuple[str, str], None] = {}
+        self._last_served: tuple[object, object] | None = None
 
     def build(self, record: Record, out: list[Event]) -> int:
         """Append the record's event(s) to ``out``; return how many. Raises :class:`InvalidRecord`."""
@@ -51,26 +55,40 @@ class EventBuilder:
         event: Event = {"model": _name(model, "model", values.MAX_NAME)}
         if version is not None:
             event["version"] = _name(version, "version", values.MAX_NAME)
-        event["environment"] = _name(
-            self.environment if environment is None else environment, "environment", 100
+        event["environment"] = (
+            self.environment if environment is None else _name(environment, "environment", 100)
         )
-        self.seen_models[(model, event.get("version", "default"))] = None
-        stamp = values.timestamp(ts)
-        if stamp is not None:
-            event["timestamp"] = stamp
-        latency = values.non_negative(latency_ms)
-        if latency is not None:
-            event["latency_ms"] = latency
-        failed, kind_of_error = _error_fields(error, error_type)
-        event["error"] = failed
-        if kind_of_error is not None:
-            event["error_type"] = kind_of_error
-        pid = prediction_id_text(prediction_id)
+        served = (model, "default" if version is None else version)
+        if served != self._last_served:  # a dict write per event adds up; most runs are one model
+            self.seen_models[served] = None
+            self._last_served = served
+        # Fast paths inline (a float that is already fine): this loop runs once per event.
+        if type(ts) is float and 0.0 <= ts < _INF:
+            event["timestamp"] = ts
+        else:
+            stamp = values.timestamp(ts)
+            if stamp is not None:
+                event["timestamp"] = stamp
+        if type(latency_ms) is float and 0.0 <= latency_ms < _INF:
+            event["latency_ms"] = latency_ms
+        elif latency_ms is not None:
+            latency = values.non_negative(latency_ms)
+            if latency is not None:
+                event["latency_ms"] = latency
+        if error is False and error_type is None:
+            event["error"] = False
+        else:
+            failed, kind_of_error = _error_fields(error, error_type)
+            event["error"] = failed
+            if kind_of_error is not None:
+                event["error_type"] = kind_of_error
+        pid = None if prediction_id is None else prediction_id_text(prediction_id)
         if pid is not None:
             _name(pid, "prediction_id", values.MAX_NAME)
-        tag_map = values.tags(tags)
-        if tag_map:
-            event["tags"] = tag_map
+        if tags:
+            tag_map = values.tags(tags)
+            if tag_map:
+                event["tags"] = tag_map
         if kind == ROWS:
             return _expand_rows(event, pid, features, prediction, input_tokens, out)
         if pid is not None:
@@ -81,7 +99,9 @@ class EventBuilder:
                 event["features"] = feature_map
         if prediction is not None:
             event["prediction"] = values.prediction(prediction)
-        _llm_fields(event, input_tokens, output_tokens, ttft_ms, cost_usd, provider, llm_model)
+        if not (input_tokens is None and output_tokens is None and ttft_ms is None and cost_usd is None
+                and provider is None and llm_model is None):  # fmt: skip
+            _llm_fields(event, input_tokens, output_tokens, ttft_ms, cost_usd, provider, llm_model)
         out.append(event)
         return 1
 

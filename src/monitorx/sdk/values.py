@@ -49,8 +49,38 @@ def key(value: object, limit: int = MAX_NAME) -> str:
     return text if len(text) <= limit else text[:limit]
 
 
+def _plain_features(mapping: dict[object, object]) -> bool:
+    """True when every key and value already is what the wire wants (the common case)."""
+    for name, value in mapping.items():
+        if type(name) is not str or len(name) > MAX_NAME:
+            return False
+        kind = type(value)
+        if kind is float:
+            if not math.isfinite(value):  # type: ignore[arg-type]
+                return False
+        elif kind is str:
+            if len(value) > MAX_TEXT:  # type: ignore[arg-type]
+                return False
+        elif kind is not int and kind is not bool and value is not None:
+            return False
+    return True
+
+
+def _plain_tags(mapping: dict[object, object]) -> bool:
+    for name, value in mapping.items():
+        if type(name) is not str or type(value) is not str:
+            return False
+        if len(name) > MAX_TAG_KEY or len(value) > MAX_TAG_VALUE:
+            return False
+    return True
+
+
 def features(value: object) -> dict[str, JsonScalar] | None:
     """A mapping of feature name to scalar, from a dict or anything with ``to_dict()`` (a pandas row)."""
+    if type(value) is dict:
+        snapshot = dict(value)  # one C-level copy: the caller may reuse or mutate its dict later
+        if _plain_features(snapshot):
+            return snapshot
     if not isinstance(value, Mapping):
         to_dict = getattr(value, "to_dict", None)
         if not callable(to_dict):
@@ -86,6 +116,10 @@ def prediction(value: object) -> JsonScalar | dict[str, JsonScalar]:
 
 
 def tags(value: object) -> dict[str, str] | None:
+    if type(value) is dict:
+        snapshot = dict(value)
+        if _plain_tags(snapshot):
+            return snapshot
     if not isinstance(value, Mapping):
         return None
     return {key(k, MAX_TAG_KEY): key(v, MAX_TAG_VALUE) for k, v in value.items() if v is not None}
@@ -93,6 +127,8 @@ def tags(value: object) -> dict[str, str] | None:
 
 def non_negative(value: object) -> float | None:
     """A finite number >= 0, else None (a negative latency is a clock bug, not a measurement)."""
+    if type(value) is float:
+        return value if 0.0 <= value < math.inf else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         value = scalar(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -111,6 +147,8 @@ def count(value: object) -> int | None:
 
 def timestamp(value: object) -> float | str | None:
     """Epoch seconds, or an RFC 3339 string passed through; a datetime becomes epoch seconds."""
+    if type(value) is float:
+        return value if 0.0 <= value < math.inf else None
     if isinstance(value, datetime):
         return value.timestamp()
     if isinstance(value, str):
