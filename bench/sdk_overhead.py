@@ -142,9 +142,7 @@ def model_work() -> float:
 
 def sender_ns_per_event(events: int) -> float:
     """Background cost: the sender's work per event, from queue to acknowledged batch."""
-    pipeline = Pipeline(
-        Config(url="http://bench.invalid", max_queue=events), transport=httpx.MockTransport(accept_all)
-    )
+    pipeline = Pipeline(Config(url="http://bench.invalid", max_queue=events), transport=httpx.MockTransport(accept_all))
     runtime.install(pipeline)
     for _ in range(events):
         monitorx.log(model="fraud", latency_ms=12.5, error=False, tags={"region": "eu", "endpoint": "/score"})

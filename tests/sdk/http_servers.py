@@ -36,9 +36,7 @@ class FlakyProxy:
                     index = len(proxy.posts) - 1
                 status, content, content_type = 500, b'{"message":"flaky proxy"}', "application/json"
                 if not failing or proxy.mode == "after":
-                    headers = {
-                        k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
-                    }
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                     answer = httpx.post(proxy.target + self.path, content=body, headers=headers, timeout=30)
                     if not failing:
                         status, content = answer.status_code, answer.content

@@ -73,9 +73,7 @@ def test_every_request_is_recorded(make_pipeline: MakePipeline, fake_server: Fak
     asyncio.run(main())
     assert pipeline.flush()
     events = fake_server.items()
-    assert [
-        (e["tags"]["endpoint"], e["tags"]["status"], e["error"], e.get("error_type")) for e in events
-    ] == [
+    assert [(e["tags"]["endpoint"], e["tags"]["status"], e["error"], e.get("error_type")) for e in events] == [
         ("/items/{item_id}", "200", False, None),  # the route template, not /items/42
         ("/busy", "503", True, "HTTP 503"),
         ("/missing", "404", False, None),  # a client's mistake is not the model's error

@@ -151,7 +151,5 @@ def test_leaving_the_context_flushes_the_buffer(clock: FakeClock) -> None:
 def test_legacy_arguments_are_accepted(clock: FakeClock) -> None:
     server = AsyncFakeServer()
     c = client(server, clock)
-    assert run(
-        c.collect_inference_metric("m", "cv", 4.0, throughput=10.0, error_rate=0.1, resource_usage=None)
-    )
+    assert run(c.collect_inference_metric("m", "cv", 4.0, throughput=10.0, error_rate=0.1, resource_usage=None))
     assert server.items()[0]["latency_ms"] == 4.0

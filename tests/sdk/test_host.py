@@ -118,9 +118,7 @@ def test_init_with_collect_host_sends_samples(fake_server: FakeServer) -> None:
     def predict(features: dict[str, float]) -> float:
         return 0.5
 
-    monitorx.init(
-        url="http://monitorx.test", transport=fake_server.transport, collect_host=True, host_interval_s=0.05
-    )
+    monitorx.init(url="http://monitorx.test", transport=fake_server.transport, collect_host=True, host_interval_s=0.05)
     predict({"a": 1.0})
     deadline = time.monotonic() + 20
     while not fake_server.items("samples") and time.monotonic() < deadline:

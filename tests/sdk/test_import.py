@@ -33,9 +33,7 @@ def test_public_api_is_sorted_and_complete() -> None:
         assert module.__all__ == sorted(module.__all__)
         assert all(hasattr(module, name) for name in module.__all__)
     assert monitorx.__version__ == "0.1.0"
-    assert {"init", "monitor", "trace", "log", "log_actual", "flush", "stats", "wrap"} <= set(
-        monitorx.__all__
-    )
+    assert {"init", "monitor", "trace", "log", "log_actual", "flush", "stats", "wrap"} <= set(monitorx.__all__)
 
 
 def test_stats_stays_callable_after_the_stats_package_is_imported() -> None:

@@ -25,9 +25,7 @@ from .http_servers import FlakyProxy
 
 
 def server_events(server: Any, model: str) -> list[dict[str, Any]]:
-    answer = httpx.get(
-        f"{server.url}/api/v1/models/{model}/events", params={"limit": 1000}, headers=server.headers()
-    )
+    answer = httpx.get(f"{server.url}/api/v1/models/{model}/events", params={"limit": 1000}, headers=server.headers())
     if answer.status_code == 404:
         return []
     answer.raise_for_status()
@@ -92,9 +90,7 @@ def test_events_arrive_with_their_values(server: Any) -> None:
         t.log_llm(input_tokens=812, output_tokens=120, ttft_ms=230, cost_usd=0.003, provider="openai",
                   llm_model="gpt-4o-mini")  # fmt: skip
         t.prediction = "Hello there"
-    monitorx.log(
-        model="plain", latency_ms=12.5, error=False, tags={"a": "x", "b": "y"}, prediction_id="plain-1"
-    )
+    monitorx.log(model="plain", latency_ms=12.5, error=False, tags={"a": "x", "b": "y"}, prediction_id="plain-1")
     monitorx.log(model="plain", latency_ms=40.0, error=TimeoutError(), prediction_id="plain-2")
 
     assert monitorx.flush(timeout=30)
@@ -166,9 +162,7 @@ def test_a_stopped_and_restarted_server_gets_everything_once(server: Any) -> Non
 
 
 @pytest.mark.parametrize("mode", ["before", "after"])
-def test_failed_answers_then_success_store_no_duplicates(
-    server: Any, mode: Literal["before", "after"]
-) -> None:
+def test_failed_answers_then_success_store_no_duplicates(server: Any, mode: Literal["before", "after"]) -> None:
     proxy = FlakyProxy(server.url, fail_first=3, mode=mode)
     try:
         assert monitorx.init(url=proxy.url, api_key=server.api_key, **fast_retries(breaker_failures=10))
@@ -196,9 +190,7 @@ def test_queue_overflow_drops_the_oldest_and_counts(server: Any) -> None:
     assert sorted(stored) == sorted(f"o-{i}" for i in range(900, 1000))
 
 
-def test_a_wrong_key_is_dropped_counted_and_never_raises(
-    server: Any, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_wrong_key_is_dropped_counted_and_never_raises(server: Any, caplog: pytest.LogCaptureFixture) -> None:
     wrong = "mx_" + "0" * 8 + "_" + "A" * 43
     assert monitorx.init(url=server.url, api_key=wrong, flush_interval_s=0.05)
 

@@ -72,9 +72,7 @@ def test_uncompressed_when_asked(make_pipeline: MakePipeline, fake_server: FakeS
     assert json.loads(fake_server.requests[0].content)["events"][0]["model"] == "m"
 
 
-def test_a_retried_batch_keeps_its_batch_id_and_is_stored_once(
-    make_pipeline: MakePipeline, clock: FakeClock
-) -> None:
+def test_a_retried_batch_keeps_its_batch_id_and_is_stored_once(make_pipeline: MakePipeline, clock: FakeClock) -> None:
     server = FakeServer([503, connect_error(), 500])
     pipeline = make_pipeline(server, backoff_base_s=1.0, backoff_max_s=60.0)
     log_n(2)
@@ -90,9 +88,7 @@ def test_a_retried_batch_keeps_its_batch_id_and_is_stored_once(
     assert (stats.sent, stats.retried, stats.failed_batches, stats.dropped_total) == (2, 3, 0, 0)
 
 
-def test_backoff_waits_grow_within_the_full_jitter_ceiling(
-    make_pipeline: MakePipeline, clock: FakeClock
-) -> None:
+def test_backoff_waits_grow_within_the_full_jitter_ceiling(make_pipeline: MakePipeline, clock: FakeClock) -> None:
     server = FakeServer([connect_error()] * 6)
     pipeline = make_pipeline(server, backoff_base_s=0.5, backoff_max_s=4.0, breaker_failures=100)
     log_n(1)
@@ -130,9 +126,7 @@ def test_a_4xx_is_not_retried_but_dropped_counted_and_logged_once(
     assert stats.breaker == "closed"
 
 
-def test_429_waits_for_retry_after_and_does_not_trip_the_breaker(
-    make_pipeline: MakePipeline, clock: FakeClock
-) -> None:
+def test_429_waits_for_retry_after_and_does_not_trip_the_breaker(make_pipeline: MakePipeline, clock: FakeClock) -> None:
     too_many = httpx.Response(429, headers={"Retry-After": "7"})
     server = FakeServer([too_many] * 4)
     pipeline = make_pipeline(server, breaker_failures=2)
@@ -152,9 +146,7 @@ def test_429_waits_for_retry_after_and_does_not_trip_the_breaker(
     assert len(server.items()) == 1
 
 
-def test_the_breaker_stops_hammering_a_dead_server_then_probes(
-    make_pipeline: MakePipeline, clock: FakeClock
-) -> None:
+def test_the_breaker_stops_hammering_a_dead_server_then_probes(make_pipeline: MakePipeline, clock: FakeClock) -> None:
     server = FakeServer([connect_error()] * 4)
     pipeline = make_pipeline(server, breaker_failures=3, breaker_reset_s=10.0, backoff_base_s=0.01)
     log_n(5)
@@ -183,13 +175,9 @@ def test_the_breaker_stops_hammering_a_dead_server_then_probes(
     assert len({b["batch_id"] for b in server.bodies}) == 2
 
 
-def test_the_unsent_buffer_is_bounded_dropping_the_oldest(
-    make_pipeline: MakePipeline, clock: FakeClock
-) -> None:
+def test_the_unsent_buffer_is_bounded_dropping_the_oldest(make_pipeline: MakePipeline, clock: FakeClock) -> None:
     server = FakeServer([connect_error()] * 3)
-    pipeline = make_pipeline(
-        server, batch_size=2, max_buffer_events=5, breaker_failures=100, backoff_base_s=0.01
-    )
+    pipeline = make_pipeline(server, batch_size=2, max_buffer_events=5, breaker_failures=100, backoff_base_s=0.01)
     for start in (0, 2, 4):
         log_n(2, start=start)
         pipeline.flush()
@@ -248,9 +236,7 @@ def test_max_retries_gives_up_and_counts(make_pipeline: MakePipeline, clock: Fak
     assert stats.dropped["retries_exhausted"] == 3 and stats.failed_batches == 1 and stats.queued == 0
 
 
-def test_a_transport_that_raises_anything_is_a_retry_not_a_crash(
-    make_pipeline: MakePipeline, clock: FakeClock
-) -> None:
+def test_a_transport_that_raises_anything_is_a_retry_not_a_crash(make_pipeline: MakePipeline, clock: FakeClock) -> None:
     server = FakeServer([RuntimeError("a broken custom transport")])
     pipeline = make_pipeline(server)
     log_n(1)

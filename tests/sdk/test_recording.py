@@ -43,9 +43,7 @@ def test_the_decorated_function_is_unchanged_when_monitorx_is_not_initialised() 
     assert inspect.signature(predict) == inspect.signature(predict.__wrapped__)  # type: ignore[attr-defined]
 
 
-def test_a_sync_call_is_recorded_with_its_fields(
-    make_pipeline: MakePipeline, fake_server: FakeServer
-) -> None:
+def test_a_sync_call_is_recorded_with_its_fields(make_pipeline: MakePipeline, fake_server: FakeServer) -> None:
     pipeline = make_pipeline(fake_server, environment="staging")
 
     @monitorx.monitor(model="fraud", version="3", tags={"region": "eu"})
@@ -68,9 +66,7 @@ def test_a_sync_call_is_recorded_with_its_fields(
     assert before <= event["timestamp"] <= time.time()
 
 
-def test_an_exception_is_recorded_and_reraised_unchanged(
-    make_pipeline: MakePipeline, fake_server: FakeServer
-) -> None:
+def test_an_exception_is_recorded_and_reraised_unchanged(make_pipeline: MakePipeline, fake_server: FakeServer) -> None:
     pipeline = make_pipeline(fake_server)
     with pytest.raises(ValueError) as caught:
         predict({"fail": True})
@@ -81,9 +77,7 @@ def test_an_exception_is_recorded_and_reraised_unchanged(
     assert "prediction" not in event and event["features"] == {"fail": True}
 
 
-def test_control_flow_exceptions_pass_through_unrecorded(
-    make_pipeline: MakePipeline, fake_server: FakeServer
-) -> None:
+def test_control_flow_exceptions_pass_through_unrecorded(make_pipeline: MakePipeline, fake_server: FakeServer) -> None:
     pipeline = make_pipeline(fake_server)
 
     @monitorx.monitor(model="m")
@@ -237,9 +231,7 @@ def test_log_takes_errors_in_three_forms(make_pipeline: MakePipeline, fake_serve
     monitorx.log(model="m", latency_ms=1.5, error=False, tags={"a": "x", "b": "y"})
     monitorx.log(model="m", latency_ms=2.5, error=TimeoutError("slow"))
     monitorx.log(model="m", latency_ms=None, error="RateLimited")
-    monitorx.log(
-        model="m", latency_ms=-3, error=True, error_type="Bad", prediction_id="p-1", timestamp=1_795_333_093.1
-    )
+    monitorx.log(model="m", latency_ms=-3, error=True, error_type="Bad", prediction_id="p-1", timestamp=1_795_333_093.1)
     events = sent(pipeline, fake_server)
     assert [(e.get("latency_ms"), e["error"], e.get("error_type")) for e in events] == [
         (1.5, False, None),
@@ -251,9 +243,7 @@ def test_log_takes_errors_in_three_forms(make_pipeline: MakePipeline, fake_serve
     assert events[3]["prediction_id"] == "p-1" and events[3]["timestamp"] == 1_795_333_093.1
 
 
-def test_log_actual_goes_to_the_actuals_endpoint(
-    make_pipeline: MakePipeline, fake_server: FakeServer
-) -> None:
+def test_log_actual_goes_to_the_actuals_endpoint(make_pipeline: MakePipeline, fake_server: FakeServer) -> None:
     pipeline = make_pipeline(fake_server)
     predict({"amount": 3.0})
     prediction_id = monitorx.last_prediction_id()

@@ -41,9 +41,7 @@ class Regressor:
         return [sum(row) for row in X]
 
 
-def test_results_and_attributes_are_the_wrapped_models(
-    make_pipeline: MakePipeline, fake_server: FakeServer
-) -> None:
+def test_results_and_attributes_are_the_wrapped_models(make_pipeline: MakePipeline, fake_server: FakeServer) -> None:
     make_pipeline(fake_server)
     inner = Classifier()
     model = monitorx.wrap(inner, model="churn", version="7")

@@ -55,9 +55,7 @@ class EventBuilder:
         event: Event = {"model": _name(model, "model", values.MAX_NAME)}
         if version is not None:
             event["version"] = _name(version, "version", values.MAX_NAME)
-        event["environment"] = (
-            self.environment if environment is None else _name(environment, "environment", 100)
-        )
+        event["environment"] = self.environment if environment is None else _name(environment, "environment", 100)
         served = (model, "default" if version is None else version)
         if served != self._last_served:  # a dict write per event adds up; most runs are one model
             self.seen_models[served] = None
@@ -140,9 +138,7 @@ def _llm_fields(
             event[name] = values.key(text)
 
 
-def _expand_rows(
-    base: Event, pid: str | None, inputs: object, outputs: object, info: object, out: list[Event]
-) -> int:
+def _expand_rows(base: Event, pid: str | None, inputs: object, outputs: object, info: object, out: list[Event]) -> int:
     """One event per row of a scikit-learn style batch call (see ``wrapping.py``)."""
     if not isinstance(info, RowsInfo):
         raise InvalidRecord("rows", "missing row description")

@@ -42,9 +42,7 @@ POLL_S = 0.05  # how often the sender looks at the queues: bounds how long a ful
 RESOURCE_QUEUE = 1000  # host samples waiting to be sent (one every few seconds)
 
 
-def http_client(
-    config: Config, transport: httpx.BaseTransport | None, timeout_s: float | None = None
-) -> httpx.Client:
+def http_client(config: Config, transport: httpx.BaseTransport | None, timeout_s: float | None = None) -> httpx.Client:
     headers = {"User-Agent": USER_AGENT}
     if config.api_key:
         headers["Authorization"] = f"Bearer {config.api_key}"
@@ -166,9 +164,7 @@ class Pipeline:
                 staged.append(record[0])
         except InvalidRecord as exc:
             self.counters.drop(DropReason.INVALID, 1)
-            self._log.warning(
-                f"invalid-{exc.field}", "MonitorX dropped an invalid %s record: %s", channel.name, exc
-            )
+            self._log.warning(f"invalid-{exc.field}", "MonitorX dropped an invalid %s record: %s", channel.name, exc)
         except Exception as exc:
             self.counters.drop(DropReason.ENCODE_ERROR, 1)
             self._log.warning("encode", "MonitorX could not encode a %s record: %r", channel.name, exc)

@@ -99,9 +99,7 @@ def log(
         pass
 
 
-def log_actual(
-    prediction_id: str, actual: object, *, timestamp: float | datetime | str | None = None
-) -> None:
+def log_actual(prediction_id: str, actual: object, *, timestamp: float | datetime | str | None = None) -> None:
     """Record the ground truth for an earlier prediction (minutes to weeks later).
 
     >>> monitorx.log_actual(prediction_id, 1)

@@ -65,9 +65,7 @@ class MonitorXMiddleware:
             raise
         self._record(scope, start_wall, (perf_counter() - start) * 1000.0, status, None)
 
-    def _record(
-        self, scope: Scope, start_wall: float, latency_ms: float, status: int, error_type: str | None
-    ) -> None:
+    def _record(self, scope: Scope, start_wall: float, latency_ms: float, status: int, error_type: str | None) -> None:
         channel = HOT.events
         if channel is None:
             return
