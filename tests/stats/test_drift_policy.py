@@ -42,9 +42,7 @@ def _cats(seed: int, n: int, probs: list[float], prefix: str = "v") -> Categoric
         ("categorical", 1, ("z", "jensenshannon")),
     ],
 )
-def test_default_methods_follow_evidentlys_n_unique_rules(
-    kind: str, unique: int, expected: tuple[str, str]
-) -> None:
+def test_default_methods_follow_evidentlys_n_unique_rules(kind: str, unique: int, expected: tuple[str, str]) -> None:
     assert default_methods(kind, unique) == expected  # type: ignore[arg-type]
 
 
@@ -57,9 +55,7 @@ def test_n_unique_counts_both_windows() -> None:
 def test_a_small_shift_at_100k_rows_is_caught_where_evidentlys_cutoff_misses_it() -> None:
     ref, cur = _normal(0, 100_000), _normal(1, 100_000, shift_sd=0.08)
     verdict = feature_drift("x", ref, cur)
-    assert (
-        verdict.drifted and verdict.method == "ks" and verdict.p_value is not None and verdict.p_value < 1e-6
-    )
+    assert verdict.drifted and verdict.method == "ks" and verdict.p_value is not None and verdict.p_value < 1e-6
     assert verdict.effect_size_method == "wasserstein" and 0.06 < verdict.effect_size < 0.1
     assert verdict.rule == "p < 0.05 (ks) and wasserstein >= 0.05"
     evidently = feature_drift("x", ref, cur, EVIDENTLY)
@@ -86,9 +82,7 @@ def test_evidently_mode_uses_p_values_up_to_1000_reference_rows() -> None:
 def test_categorical_verdicts_and_new_categories() -> None:
     ref = _cats(0, 20_000, [0.5, 0.3, 0.2])
     cur = CategoricalSummary.from_values(
-        np.array(
-            ["v0"] * 9000 + ["v1"] * 6000 + ["v2"] * 4000 + ["fresh"] * 700 + ["rare"] * 300, dtype=object
-        )
+        np.array(["v0"] * 9000 + ["v1"] * 6000 + ["v2"] * 4000 + ["fresh"] * 700 + ["rare"] * 300, dtype=object)
     )
     verdict = feature_drift("c", ref, cur)
     assert verdict.kind == "categorical" and verdict.method == "chisquare" and verdict.drifted
@@ -129,6 +123,7 @@ def test_an_empty_window_gives_a_note_not_a_verdict() -> None:
     verdict = feature_drift("x", _normal(0, 100), NumericSummary.from_values([None, None]))
     assert not verdict.drifted and verdict.note == "no non-missing values in the current window"
     assert verdict.current_missing == 2
+    assert json.loads(json.dumps(verdict.to_dict(), allow_nan=False))["statistic"] is None
 
 
 def test_dataset_drift_share_and_json() -> None:
@@ -150,3 +145,13 @@ def test_dataset_drift_share_and_json() -> None:
 def test_kinds_must_agree() -> None:
     with pytest.raises(ValueError, match="numeric in the reference"):
         dataset_drift({"x": summarize([1.0, 2.0])}, {"x": summarize(np.array(["a"], dtype=object))})
+
+
+def test_a_column_far_from_zero_against_its_spread_gets_a_warning() -> None:
+    rng = np.random.default_rng(5)
+    ref = NumericSummary.from_values(rng.normal(2020, 3, 10_000))  # years: 5 buckets
+    cur = NumericSummary.from_values(rng.normal(2021, 3, 10_000))
+    verdict = feature_drift("year", ref, cur)
+    assert verdict.drifted and verdict.note is None
+    assert len(verdict.warnings) == 1 and "precision_bits" in verdict.warnings[0]
+    assert not feature_drift("x", _normal(0, 10_000), _normal(1, 10_000)).warnings

@@ -48,9 +48,9 @@ CountArray = npt.NDArray[np.int64]
 class Bins:
     """Counts of both windows on common bins.
 
-    ``labels`` name the bins (categories, values, or ``[lo, hi)`` ranges); ``edges`` are the
-    ``len(labels) + 1`` bin bounds of range bins (outer bounds are the observed min and max),
-    ``None`` for categories and values.
+    ``labels`` name the bins (categories, values, or ``lo..hi`` ranges; which side holds a value
+    equal to an edge is immaterial for continuous data and differs with its sign); ``edges``
+    are the ``len(labels) + 1`` bin bounds of range bins, ``None`` for categories and values.
     """
 
     kind: Literal["categories", "values", "ranges"]
@@ -63,16 +63,6 @@ class Bins:
     def exact(self) -> bool:
         """Whether these bins are the same from a summary as from the raw rows."""
         return self.kind != "ranges"
-
-    @property
-    def reference_shares(self) -> FloatArray:
-        total = self.reference.sum()
-        return self.reference / total if total else self.reference.astype(np.float64)
-
-    @property
-    def current_shares(self) -> FloatArray:
-        total = self.current.sum()
-        return self.current / total if total else self.current.astype(np.float64)
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,7 +112,7 @@ def _format(value: float) -> str:
 
 
 def _range_labels(edges: FloatArray) -> tuple[str, ...]:
-    return tuple(f"[{_format(a)}, {_format(b)})" for a, b in itertools.pairwise(edges))
+    return tuple(f"{_format(a)}..{_format(b)}" for a, b in itertools.pairwise(edges))
 
 
 def categorical_bins(reference: CategoricalSummary, current: CategoricalSummary) -> Bins:
@@ -162,10 +152,17 @@ def _coarsen(counts: CountArray, cuts: npt.NDArray[np.intp]) -> CountArray:
     return coarse
 
 
-def numeric_bins(reference: NumericSummary, current: NumericSummary, n_bins: int) -> Bins:
-    grid = fine_grid(reference, current)
+def _value_bins(grid: FineGrid, reference: NumericSummary) -> Bins | None:
     if grid.exact and reference.distinct is not None and len(reference.distinct) <= VALUE_BIN_LIMIT:
         return Bins("values", tuple(_format(v) for v in grid.lower), grid.reference, grid.current)
+    return None
+
+
+def numeric_bins(reference: NumericSummary, current: NumericSummary, n_bins: int) -> Bins:
+    grid = fine_grid(reference, current)
+    by_value = _value_bins(grid, reference)
+    if by_value is not None:
+        return by_value
     cuts = quantile_cut_indices(grid.reference, n_bins)
     edges = np.concatenate([[grid.lower[0]], grid.upper[cuts], [grid.upper[-1]]])
     return Bins(
@@ -246,8 +243,9 @@ def paired_shares(bins: Bins, *, fill_zeros: bool) -> tuple[FloatArray, FloatArr
 
     ``fill_zeros`` replaces an empty bin's share by 0.0001 (or by the smallest non-zero share
     / 10**6 when that is below 0.0001), Evidently's rule for PSI and KL, which would be
-    infinite otherwise. That caps what one empty bin can contribute (about 0.92 · share for
-    PSI at 0.0001), so treat PSI/KL values past ~1 as "very large" rather than exact.
+    infinite otherwise. It caps what one empty bin adds to PSI at about
+    ``share · ln(share / 0.0001)`` (0.31 for a 5 % bin), so read large PSI/KL values as "very
+    large" rather than as exact.
     """
     used = (bins.reference + bins.current) > 0
     ref = bins.reference[used] / bins.reference.sum()
@@ -271,8 +269,9 @@ def plot_bins(reference: FeatureSummary, current: FeatureSummary, n_bins: int = 
     if not (isinstance(reference, NumericSummary) and isinstance(current, NumericSummary)):
         return summary_bins(reference, current, n_bins)
     grid = fine_grid(reference, current)
-    if grid.exact and reference.distinct is not None and len(reference.distinct) <= VALUE_BIN_LIMIT:
-        return numeric_bins(reference, current, n_bins)
+    by_value = _value_bins(grid, reference)
+    if by_value is not None:
+        return by_value
     lo = min(reference.quantile(0.005), current.quantile(0.005))
     hi = max(reference.quantile(0.995), current.quantile(0.995))
     if not hi > lo:

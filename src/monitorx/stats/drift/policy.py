@@ -61,6 +61,9 @@ from monitorx.stats.summaries import (
     summarize_table,
 )
 
+COARSE_BUCKETS = 10
+"""Below this many occupied reference buckets (and no exact values), a verdict carries a warning."""
+
 
 @dataclass(frozen=True)
 class FeatureDriftConfig:
@@ -111,7 +114,8 @@ class FeatureDrift:
     (0: exact; ``None``: no bound). ``distributions`` holds both windows' counts on common
     bins, ready to plot. ``new_categories`` are current categories (or values) absent from the
     reference, most frequent first, and ``new_category_share`` their share of the current
-    window. ``note`` explains a verdict that could not be computed.
+    window. ``note`` explains a verdict that could not be computed; ``warnings`` name reasons
+    to read a computed one with care.
     """
 
     feature: str
@@ -135,6 +139,7 @@ class FeatureDrift:
     new_categories: tuple[str, ...] = ()
     new_category_share: float = 0.0
     note: str | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (NaN becomes ``None``)."""
@@ -148,7 +153,7 @@ class FeatureDrift:
             "kind": self.kind,
             "method": self.method,
             "statistic": num(self.statistic),
-            "threshold": self.threshold,
+            "threshold": num(self.threshold),
             "drifted": self.drifted,
             "rule": self.rule,
             "p_value": num(self.p_value),
@@ -173,6 +178,7 @@ class FeatureDrift:
             "new_categories": list(self.new_categories),
             "new_category_share": self.new_category_share,
             "note": self.note,
+            "warnings": list(self.warnings),
         }
 
 
@@ -299,6 +305,13 @@ def feature_drift(
         drifted = drifted and effect.statistic >= min_effect
         rule += f" and {effect_name} >= {min_effect:g}"
 
+    warnings = []
+    if isinstance(reference, NumericSummary) and reference.distinct is None and reference.keys.size < COARSE_BUCKETS:
+        warnings.append(
+            f"the reference fills only {reference.keys.size} buckets (its values are far from 0 against "
+            "their spread): ks and wasserstein understate drift here; centre the feature or raise "
+            "precision_bits"
+        )
     bins = plot_bins(reference, current)
     new, new_share = _new_categories(effect.bins if effect.bins is not None else bins)
     return FeatureDrift(
@@ -322,6 +335,7 @@ def feature_drift(
         distributions=bins,
         new_categories=new,
         new_category_share=new_share,
+        warnings=tuple(warnings),
     )
 
 

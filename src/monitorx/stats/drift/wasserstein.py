@@ -20,7 +20,7 @@ bounds and stay inside a bucket within its share of each window, so
     |W1_summary - W1_exact| <= Σ_buckets width · (share_ref + share_cur)
 
 which is ``error_bound`` (before norming). It is a worst case: at the default precision it is
-about 0.8 % of ``E|x|``; the observed error is orders of magnitude smaller.
+about 0.8 % of ``E|x_ref| + E|x_cur|``; the observed error is orders of magnitude smaller.
 
 Reference: Vaserstein (1969); Evidently ``wasserstein_distance_norm.py``;
 ``scipy.stats.wasserstein_distance``.
