@@ -127,3 +127,16 @@ def test_init_with_collect_host_sends_samples(fake_server: FakeServer) -> None:
     sample = fake_server.items("samples")[0]
     assert {"model": "fraud", "version": "3"} in sample["models"]
     assert any(r.url.path == "/api/v1/resources" for r in fake_server.requests)
+
+
+def test_the_probe_prints_a_sample() -> None:
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "monitorx.sdk.host_probe"], capture_output=True, text=True, check=True
+    )
+    body, _, summary = result.stdout.rpartition("}")
+    assert json.loads(body + "}")["host"] and "one sample took" in summary
+    assert "Warning" not in result.stderr

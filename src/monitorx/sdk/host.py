@@ -72,10 +72,24 @@ class HostCollector:
         self.interval_s = interval_s
         self._models = models
         self.host = (host or socket.gethostname() or "unknown")[:255]
-        self.host_reader = host_reader if host_reader is not None else HostReader()
-        self.gpu_reader = gpu_reader if gpu_reader is not None else GpuReader()
+        # Made on first use, on the collector's thread: nvmlInit alone took 20 ms on an H100
+        # machine, which init() should not cost the service's start-up thread.
+        self._host_reader = host_reader
+        self._gpu_reader = gpu_reader
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def host_reader(self) -> HostReader:
+        if self._host_reader is None:
+            self._host_reader = HostReader()
+        return self._host_reader
+
+    @property
+    def gpu_reader(self) -> GpuReader:
+        if self._gpu_reader is None:
+            self._gpu_reader = GpuReader()
+        return self._gpu_reader
 
     def sample(self) -> dict[str, object]:
         sample: dict[str, object] = {"host": self.host, "timestamp": time.time()}
@@ -102,6 +116,7 @@ class HostCollector:
         self._thread.start()
 
     def _run(self) -> None:
+        self.host_reader.read()  # primes psutil's CPU counter, so the first sample has a real figure
         while not self._stop.wait(self.interval_s):
             self.collect_once()
 
@@ -110,7 +125,8 @@ class HostCollector:
         if self._thread is not None:
             self._thread.join(timeout=1.0)
         self._thread = None
-        self.gpu_reader.close()
+        if self._gpu_reader is not None:
+            self._gpu_reader.close()
 
     def after_fork_in_child(self) -> None:
         was_running = self._thread is not None
