@@ -97,9 +97,7 @@ def worker_monitorx(rows: int, seed: int, repeats: int) -> dict[str, Any]:
         "summary_bytes": sum(map(len, ref_blobs.values())) + sum(map(len, cur_blobs.values())),
         "data_mb": data_mb,
         "peak_mb": _peak_mb(),
-        "truth": {
-            n: {"drifted": t.drifted, "change": t.change, "kind": t.kind} for n, t in data.truth.items()
-        },
+        "truth": {n: {"drifted": t.drifted, "change": t.change, "kind": t.kind} for n, t in data.truth.items()},
         "verdicts": {
             n: {
                 "drifted": v.drifted,
@@ -187,9 +185,7 @@ def _fmt(x: float | None, spec: str = ".3g") -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in each window (default 1,000,000)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=3, help="MonitorX timing runs (median is reported)")
@@ -234,9 +230,7 @@ def main() -> None:
     for name, truth in mx["truth"].items():
         mine = mx["verdicts"][name]
         theirs = ev["verdicts"].get(name) if ev else None
-        agree += mine["drifted"] == truth["drifted"] or (
-            theirs is not None and mine["drifted"] == theirs["drifted"]
-        )
+        agree += mine["drifted"] == truth["drifted"] or (theirs is not None and mine["drifted"] == theirs["drifted"])
         tp += mine["drifted"] and truth["drifted"]
         fp += mine["drifted"] and not truth["drifted"]
         fn += truth["drifted"] and not mine["drifted"]

@@ -31,9 +31,7 @@ def test_matches_scipy_chi2_contingency_without_correction() -> None:
 
 
 def test_sparse_columns_are_pooled_before_the_test() -> None:
-    bins = Bins(
-        "categories", ("a", "b", "c", "d", "e"), np.array([500, 400, 2, 1, 0]), np.array([450, 420, 1, 0, 3])
-    )
+    bins = Bins("categories", ("a", "b", "c", "d", "e"), np.array([500, 400, 2, 1, 0]), np.array([450, 420, 1, 0, 3]))
     table = chisquare.contingency_table(bins)
     # c, d, e (expected counts < 5) pool into one column, still < 5, which joins b.
     assert table.tolist() == [[500, 403], [450, 424]]

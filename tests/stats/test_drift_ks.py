@@ -76,10 +76,7 @@ def test_merged_windows_give_the_same_statistic_as_one_summary() -> None:
     for w in windows[1:]:
         merged = merged.merge(w)
     ref = NumericSummary.from_values(a)
-    assert (
-        ks.from_summaries(ref, merged).statistic
-        == ks.from_summaries(ref, NumericSummary.from_values(b)).statistic
-    )
+    assert ks.from_summaries(ref, merged).statistic == ks.from_summaries(ref, NumericSummary.from_values(b)).statistic
 
 
 def test_needs_values_on_both_sides() -> None:

@@ -25,9 +25,7 @@ values = st.lists(st.one_of(st.sampled_from(["DE", "FR", "", "é", "a b"]), st.n
 
 
 def test_counts_missing_and_names() -> None:
-    s = CategoricalSummary.from_values(
-        np.array(["DE", "FR", None, "DE", float("nan"), True, 3], dtype=object)
-    )
+    s = CategoricalSummary.from_values(np.array(["DE", "FR", None, "DE", float("nan"), True, 3], dtype=object))
     assert dict(s.counts) == {"DE": 2, "FR": 1, "true": 1, "3": 1}
     assert (s.count, s.missing, s.other, s.total) == (5, 2, 0, 7)
 

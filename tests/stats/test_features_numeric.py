@@ -25,9 +25,7 @@ from monitorx.stats.summaries.buckets import bucket_bounds, bucket_keys
 
 # Finite floats away from the subnormal range, where the relative guarantee is stated.
 def _signed(magnitudes: st.SearchStrategy[float]) -> st.SearchStrategy[float]:
-    return st.one_of(
-        st.just(0.0), st.tuples(magnitudes, st.booleans()).map(lambda t: -t[0] if t[1] else t[0])
-    )
+    return st.one_of(st.just(0.0), st.tuples(magnitudes, st.booleans()).map(lambda t: -t[0] if t[1] else t[0]))
 
 
 any_scale = _signed(st.floats(1e-300, 1e300))
@@ -104,9 +102,7 @@ def test_quantile_bound_is_the_documented_figure_and_is_tight_enough() -> None:
     assert relative_error_bound(7) == pytest.approx(1 / 257)
     values = np.random.default_rng(2).lognormal(0.0, 2.0, 200_000)
     qs = np.linspace(0.001, 0.999, 999)
-    rel = np.abs(
-        NumericSummary.from_values(values).quantile(qs) / np.quantile(values, qs, method="inverted_cdf") - 1
-    )
+    rel = np.abs(NumericSummary.from_values(values).quantile(qs) / np.quantile(values, qs, method="inverted_cdf") - 1)
     assert rel.max() <= 1 / 257
     assert rel.max() > 1 / 1024  # the bound is not vacuous: the buckets really are this coarse
 
@@ -134,9 +130,7 @@ def test_low_cardinality_columns_keep_exact_values() -> None:
     assert np.array_equal(s.quantile(qs), np.quantile(values, qs, method="inverted_cdf"))
     many = NumericSummary.from_values(np.arange(DISTINCT_CAP + 1, dtype=float))
     assert many.distinct is None
-    merged = NumericSummary.from_values(np.arange(40.0)).merge(
-        NumericSummary.from_values(np.arange(40.0, 80.0))
-    )
+    merged = NumericSummary.from_values(np.arange(40.0)).merge(NumericSummary.from_values(np.arange(40.0, 80.0)))
     assert merged.distinct is None  # 80 distinct values over both windows
 
 

@@ -167,9 +167,7 @@ def _categorical_specs(drift: bool) -> list[_Categorical]:
             np.array([0.45, 0.33, 0.22]) if drift else three,
             "5 points off the top category" if drift else "none",
         ),
-        _Categorical(
-            names("b", 10), ten, ten[::-1].copy() if drift else ten, "shares reversed" if drift else "none"
-        ),
+        _Categorical(names("b", 10), ten, ten[::-1].copy() if drift else ten, "shares reversed" if drift else "none"),
         _Categorical(
             [*names("c", 5), "c_new"],
             five,
@@ -203,9 +201,7 @@ def _js(p: npt.NDArray[np.float64], q: npt.NDArray[np.float64]) -> float:
     return float(distance.jensenshannon(p, q))
 
 
-def drift_truth(
-    n_numeric: int = 14, n_categorical: int = 6, *, drift: bool = True
-) -> dict[str, FeatureTruth]:
+def drift_truth(n_numeric: int = 14, n_categorical: int = 6, *, drift: bool = True) -> dict[str, FeatureTruth]:
     """The ground truth :func:`make_drift_dataset` returns, without drawing any data."""
     truth: dict[str, FeatureTruth] = {}
     numeric = _numeric_specs(drift)
@@ -218,9 +214,7 @@ def drift_truth(
     for i in range(n_categorical):
         cspec = categorical[i % len(categorical)]
         size = _js(cspec.reference, cspec.current) if i < len(categorical) else 0.0
-        truth[f"cat_{i:02d}"] = FeatureTruth(
-            "categorical", size > 0, cspec.change if size > 0 else "none", size
-        )
+        truth[f"cat_{i:02d}"] = FeatureTruth("categorical", size > 0, cspec.change if size > 0 else "none", size)
     return truth
 
 

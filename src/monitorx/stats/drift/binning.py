@@ -165,9 +165,7 @@ def numeric_bins(reference: NumericSummary, current: NumericSummary, n_bins: int
         return by_value
     cuts = quantile_cut_indices(grid.reference, n_bins)
     edges = np.concatenate([[grid.lower[0]], grid.upper[cuts], [grid.upper[-1]]])
-    return Bins(
-        "ranges", _range_labels(edges), _coarsen(grid.reference, cuts), _coarsen(grid.current, cuts), edges
-    )
+    return Bins("ranges", _range_labels(edges), _coarsen(grid.reference, cuts), _coarsen(grid.current, cuts), edges)
 
 
 def summary_bins(reference: FeatureSummary, current: FeatureSummary, n_bins: int) -> Bins:
@@ -199,9 +197,7 @@ def array_bins(
     by default they are the exact reference quantiles ``i / n_bins`` (``inverted_cdf``).
     """
     if categorical:
-        return categorical_bins(
-            CategoricalSummary.from_values(reference), CategoricalSummary.from_values(current)
-        )
+        return categorical_bins(CategoricalSummary.from_values(reference), CategoricalSummary.from_values(current))
     ref, cur = finite(reference), finite(current)
     if ref.size == 0 or cur.size == 0:
         raise ValueError("drift needs at least one non-missing value in each window")

@@ -78,9 +78,7 @@ def from_bins(bins: Bins) -> tuple[float, float]:
     return chi2, float(stats.chi2.sf(chi2, table.shape[1] - 1))
 
 
-def from_summaries(
-    reference: FeatureSummary, current: FeatureSummary, n_bins: int = DEFAULT_BINS
-) -> StatResult:
+def from_summaries(reference: FeatureSummary, current: FeatureSummary, n_bins: int = DEFAULT_BINS) -> StatResult:
     bins = summary_bins(reference, current, n_bins)
     chi2, p = from_bins(bins)
     return StatResult(NAME, chi2, p, error_bound=0.0 if bins.exact else None, bins=bins)

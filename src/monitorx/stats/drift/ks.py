@@ -92,10 +92,7 @@ def statistic_from_arrays(reference: npt.ArrayLike, current: npt.ArrayLike) -> f
     if ref.size == 0 or cur.size == 0:
         raise ValueError("drift needs at least one non-missing value in each window")
     both = np.concatenate([ref, cur])
-    diff = (
-        np.searchsorted(ref, both, side="right") / ref.size
-        - np.searchsorted(cur, both, side="right") / cur.size
-    )
+    diff = np.searchsorted(ref, both, side="right") / ref.size - np.searchsorted(cur, both, side="right") / cur.size
     return float(np.max(np.abs(diff)))
 
 

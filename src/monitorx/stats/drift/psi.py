@@ -52,9 +52,7 @@ def from_bins(bins: Bins) -> float:
     return float(np.sum((cur - ref) * np.log(cur / ref)))
 
 
-def from_summaries(
-    reference: FeatureSummary, current: FeatureSummary, n_bins: int = DEFAULT_BINS
-) -> StatResult:
+def from_summaries(reference: FeatureSummary, current: FeatureSummary, n_bins: int = DEFAULT_BINS) -> StatResult:
     bins = summary_bins(reference, current, n_bins)
     return StatResult(NAME, from_bins(bins), error_bound=0.0 if bins.exact else None, bins=bins)
 

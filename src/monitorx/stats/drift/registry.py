@@ -27,9 +27,7 @@ class StatTest:
 
 
 def _entry(module: ModuleType) -> StatTest:
-    return StatTest(
-        module.NAME, module.KINDS, module.DEFAULT_THRESHOLD, module.P_VALUE, module.from_summaries
-    )
+    return StatTest(module.NAME, module.KINDS, module.DEFAULT_THRESHOLD, module.P_VALUE, module.from_summaries)
 
 
 STAT_TESTS: dict[str, StatTest] = {

@@ -38,9 +38,7 @@ KeyArray = npt.NDArray[np.int64]
 
 def check_precision_bits(bits: int) -> int:
     if not MIN_PRECISION_BITS <= bits <= MAX_PRECISION_BITS:
-        raise ValueError(
-            f"precision_bits must be between {MIN_PRECISION_BITS} and {MAX_PRECISION_BITS}, got {bits}"
-        )
+        raise ValueError(f"precision_bits must be between {MIN_PRECISION_BITS} and {MAX_PRECISION_BITS}, got {bits}")
     return bits
 
 
@@ -57,9 +55,7 @@ def _magnitude_start(magnitude_keys: KeyArray, precision_bits: int) -> FloatArra
     return bits.view(np.float64)
 
 
-def bucket_bounds(
-    keys: KeyArray, precision_bits: int = DEFAULT_PRECISION_BITS
-) -> tuple[FloatArray, FloatArray]:
+def bucket_bounds(keys: KeyArray, precision_bits: int = DEFAULT_PRECISION_BITS) -> tuple[FloatArray, FloatArray]:
     """Lower and upper value bound of each bucket key.
 
     Positive key: values in ``[lower, upper)``; negative key: values in ``(lower, upper]``;

@@ -80,9 +80,7 @@ class CategoricalSummary:
             raise ValueError("category counts must be positive and other/missing non-negative")
 
     @classmethod
-    def from_values(
-        cls, values: npt.ArrayLike, max_categories: int = DEFAULT_MAX_CATEGORIES
-    ) -> CategoricalSummary:
+    def from_values(cls, values: npt.ArrayLike, max_categories: int = DEFAULT_MAX_CATEGORIES) -> CategoricalSummary:
         """Count a column in one pass (a C-level ``Counter`` over the values)."""
         column = np.asarray(values)
         if column.ndim != 1:

@@ -146,9 +146,7 @@ class NumericSummary:
         )  # fmt: skip
 
     @classmethod
-    def from_values(
-        cls, values: npt.ArrayLike, precision_bits: int = DEFAULT_PRECISION_BITS
-    ) -> NumericSummary:
+    def from_values(cls, values: npt.ArrayLike, precision_bits: int = DEFAULT_PRECISION_BITS) -> NumericSummary:
         """Summarise a column in one vectorised pass. ``None``, NaN and ±inf count as missing."""
         check_precision_bits(precision_bits)
         try:
@@ -407,9 +405,7 @@ def merge_numeric(summaries: Iterable[NumericSummary]) -> NumericSummary:
     missing = sum(p.missing for p in parts)
     if not filled:
         return replace(NumericSummary.empty(bits), missing=missing)
-    keys, counts = _aggregate(
-        np.concatenate([p.keys for p in filled]), np.concatenate([p.counts for p in filled])
-    )
+    keys, counts = _aggregate(np.concatenate([p.keys for p in filled]), np.concatenate([p.counts for p in filled]))
     count = sum(p.count for p in filled)
     total = _fsum([p.sum for p in filled])
     mean = total / count
