@@ -267,6 +267,7 @@ def test_interpreter_exit_flushes(server: Any) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")  # Python 3.12+
 def test_a_forked_child_sends_its_own_events_and_never_the_parents(server: Any) -> None:
     assert monitorx.init(url=server.url, api_key=server.api_key, flush_interval_s=60)
     for i in range(3):

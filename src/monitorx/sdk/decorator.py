@@ -12,6 +12,9 @@ changes nothing but whether an event is queued. What is recorded:
   (after ``self``/``cls``), or the argument you name; kept only if it is a mapping;
 - the return value as the prediction, and a generated ``prediction_id`` that
   :func:`monitorx.last_prediction_id` returns right after the call.
+
+A generator function is timed until it returns its generator, not until it is exhausted:
+use ``monitorx.trace`` around the consumption of a stream instead.
 """
 
 from __future__ import annotations
