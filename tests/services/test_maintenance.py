@@ -31,16 +31,17 @@ METRICS = [
 
 def ingest(svc: Any, pid: int, events: list[dict[str, Any]], size: int = 97) -> None:
     for i in range(0, len(events), size):
-        svc.ingest.ingest_events(
-            pid, orjson.dumps({"batch_id": uuid.uuid4().hex, "events": events[i : i + size]})
-        )
+        svc.ingest.ingest_events(pid, orjson.dumps({"batch_id": uuid.uuid4().hex, "events": events[i : i + size]}))
 
 
-def rollup_rows(svc: Any) -> dict[int, int]:
+def rollup_rows(svc: Any, before: float = float("inf")) -> dict[int, int]:
     with svc.db.read() as conn:
-        return dict(
-            conn.execute(select(t.rollups.c.resolution, func.count()).group_by(t.rollups.c.resolution)).all()
+        by_resolution = (
+            select(t.rollups.c.resolution, func.count())
+            .where(t.rollups.c.bucket_start < before)
+            .group_by(t.rollups.c.resolution)
         )
+        return {int(r): int(n) for r, n in conn.execute(by_resolution).all()}
 
 
 def test_compaction_keeps_every_answer(services: Any) -> None:
@@ -76,7 +77,8 @@ def test_compaction_keeps_every_answer(services: Any) -> None:
     assert report is not None and report.hours_built > 0 and report.partials_merged > 0
     after = answers()
     rows_after = rollup_rows(svc)
-    assert rows_after[3600] == 12  # 6 hours x 2 versions, one row each
+    old = rollup_rows(svc, before=start + 6 * 3600)
+    assert old == {3600: 12}  # 6 hours x 2 versions, one row each; their minutes are gone
     assert rows_after[60] < rows_before[60]
     for b, a in zip(before, after, strict=True):
         for gb, ga in zip(b["series"], a["series"], strict=True):
@@ -95,9 +97,7 @@ def test_retention_deletes_what_expired(services: Any) -> None:
     ingest(svc, pid, [{"model": "m", "timestamp": now, "latency_ms": 2.0}])
     svc.ingest.ingest_resources(
         pid,
-        orjson.dumps(
-            {"batch_id": "r", "samples": [{"host": "h", "timestamp": now - 40 * 86400, "cpu_percent": 1.0}]}
-        ),
+        orjson.dumps({"batch_id": "r", "samples": [{"host": "h", "timestamp": now - 40 * 86400, "cpu_percent": 1.0}]}),
     )
     report = svc.maintenance.run(now=now)
     assert report is not None
@@ -117,3 +117,29 @@ def test_one_replica_does_maintenance_at_a_time(services: Any) -> None:
         assert services.maintenance.run() is None
         other.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": 0x4D4F4E58_0002})
     assert services.maintenance.run() is not None
+
+
+def test_late_events_for_a_sealed_hour_count_once(services: Any) -> None:
+    svc, pid = services, services.boot.project_id
+    now = time.time()
+    hour = math.floor(now / 3600) * 3600 - 3 * 3600
+    first = [{"model": "m", "timestamp": hour + i, "latency_ms": float(i)} for i in range(600)]
+    late = [{"model": "m", "timestamp": hour + 1800 + i, "latency_ms": 1000.0 + i} for i in range(300)]
+    ingest(svc, pid, first)
+    svc.maintenance.run(now=now)  # the hour is sealed into an hourly row
+    ingest(svc, pid, late)  # then late events arrive for it
+
+    def stats() -> list[Any]:
+        hourly = svc.query.series(pid, "m", METRICS, hour, hour + 3600, 3600, SeriesFilter(), None)
+        fine = svc.query.series(pid, "m", METRICS, hour, hour + 3600, 300, SeriesFilter(), None)
+        summary = svc.query.summary(pid, "m", hour, hour + 3600, SeriesFilter())["stats"]
+        return [hourly["series"][0]["values"], sum(fine["series"][0]["values"]["count"]), summary]
+
+    lat = np.array([e["latency_ms"] for e in first + late])
+    for _ in range(2):  # before and after the next maintenance pass
+        hourly, fine_count, summary = stats()
+        assert hourly["count"] == [900] and fine_count == 900 and summary["count"] == 900
+        exact = float(np.quantile(lat, 0.99, method="lower"))
+        assert abs(hourly["latency_p99"][0] - exact) <= 0.01 * exact
+        assert summary["latency_max"] == 1299.0
+        svc.maintenance.run(now=now)

@@ -32,9 +32,7 @@ def bootstrap(db: Database, registry: Registry, keys: KeyStore, settings: Settin
     with db.write() as conn:
         if not db.sqlite:  # replicas starting together: one creates, the others find it
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK})
-        existing = conn.execute(
-            select(t.projects.c.id).where(t.projects.c.name == settings.default_project)
-        ).scalar()
+        existing = conn.execute(select(t.projects.c.id).where(t.projects.c.name == settings.default_project)).scalar()
         any_project = conn.execute(select(t.projects.c.id).limit(1)).scalar()
         found = existing if existing is not None else any_project
         if found is not None:

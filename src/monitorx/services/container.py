@@ -23,7 +23,7 @@ class Services:
         self.keys = KeyStore(self.db)
         self.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
         self.ingest = IngestService(self.db, self.registry, settings.max_batch_events)
-        self.query = QueryService(self.db, self.registry)
+        self.query = QueryService(self.db, self.registry, settings.rollup_minute_days)
         self.maintenance = Maintenance(self.db, settings)
         self.boot: Bootstrap | None = None
 

@@ -54,10 +54,7 @@ def _loc_str(loc: tuple[Any, ...]) -> str:
 
 
 def validation_error(exc: ValidationError) -> InvalidInput:
-    errors = [
-        {"loc": [p for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
-        for e in exc.errors(include_url=False)
-    ]
+    errors = [{"loc": [p for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors(include_url=False)]
     first = errors[0]
     where = _loc_str(tuple(first["loc"])) or "body"
     more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
@@ -191,9 +188,7 @@ class IngestService:
         bad = np.flatnonzero((ts_arr > now + MAX_FUTURE_S) | (ts_arr < 0))
         if bad.size:
             i = int(bad[0])
-            why = (
-                "before 1970" if ts_arr[i] < 0 else "more than a day in the future; check the client's clock"
-            )
+            why = "before 1970" if ts_arr[i] < 0 else "more than a day in the future; check the client's clock"
             raise InvalidInput(
                 f"events[{i}].timestamp: {why}; nothing of this batch was stored",
                 [{"loc": ["events", i, "timestamp"], "msg": why, "type": "value_error"}],
@@ -221,9 +216,7 @@ class IngestService:
         rows = []
         for i, s in enumerate(batch.samples):
             ts = (
-                now
-                if s.timestamp is None
-                else (s.timestamp if isinstance(s.timestamp, float) else _epoch(s.timestamp))
+                now if s.timestamp is None else (s.timestamp if isinstance(s.timestamp, float) else _epoch(s.timestamp))
             )
             if ts > now + MAX_FUTURE_S or ts < 0:
                 raise InvalidInput(

@@ -161,9 +161,7 @@ class KeyStore:
 
     def authenticate(self, token: str | None) -> Principal:
         if not token:
-            raise Unauthorized(
-                "an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'"
-            )
+            raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
         m = TOKEN_RE.match(token)
         if not m:
             raise Unauthorized("the API key is malformed")

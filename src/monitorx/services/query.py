@@ -14,7 +14,9 @@ import orjson
 from sqlalchemy import Connection, func, select
 
 from monitorx.errors import InvalidInput, NotFound
+from monitorx.services.maintenance import minute_cutoff
 from monitorx.services.registry import Model, Registry, Series
+from monitorx.services.rollup import HOUR, MINUTE
 from monitorx.stats import histogram
 from monitorx.store import tables as t
 from monitorx.store.database import Database
@@ -102,10 +104,44 @@ def _nan_to_none(values: npt.NDArray[np.float64]) -> list[float | None]:
     return [None if math.isnan(v) else float(v) for v in values.tolist()]
 
 
+def hourly_span(start: float, end: float, step: float, n_steps: int) -> tuple[int, int] | None:
+    """The hours that lie wholly inside one step each, so hourly rollups can stand in for minutes."""
+    lo = math.ceil(start / HOUR) * HOUR
+    hi = math.floor(end / HOUR) * HOUR
+    if lo >= hi:
+        return None
+    if n_steps == 1 or (start % HOUR == 0 and step % HOUR == 0):
+        return lo, hi
+    return None
+
+
+def read_ranges(
+    start: float, end: float, step: float, n_steps: int, cutoff: int
+) -> list[tuple[int, bool | None, int, int]]:
+    """Which rollup rows answer [start, end): (resolution, in_hour filter, from, to) ranges.
+
+    Hours wholly inside one step are read as hourly rows plus the minutes not yet folded into them;
+    the rest is read as minutes, or, before ``cutoff`` (where minutes are dropped), as hours.
+    Every event is counted once whatever state maintenance has reached.
+    """
+    lo, hi = math.floor(start / MINUTE) * MINUTE, math.ceil(end)
+    span = hourly_span(start, end, step, n_steps)
+    outside = [(lo, hi)] if span is None else [(lo, span[0]), (span[1], hi)]
+    ranges: list[tuple[int, bool | None, int, int]] = []
+    if span is not None:
+        ranges += [(HOUR, None, span[0], span[1]), (MINUTE, False, span[0], span[1])]
+    for a, b in outside:
+        if a < b:
+            ranges.append((MINUTE, None, max(a, cutoff), b))
+            ranges.append((HOUR, None, a, min(b, cutoff)))
+    return [r for r in ranges if r[2] < r[3]]
+
+
 class QueryService:
-    def __init__(self, db: Database, registry: Registry) -> None:
+    def __init__(self, db: Database, registry: Registry, minute_days: float = 30.0) -> None:
         self.db = db
         self.registry = registry
+        self.minute_days = minute_days
 
     def aggregate(
         self,
@@ -131,17 +167,18 @@ class QueryService:
             cols += [t.rollups.c.latency_min, t.rollups.c.latency_max, t.rollups.c.latency_hist]
         if need_ttft:
             cols += [t.rollups.c.ttft_min, t.rollups.c.ttft_max, t.rollups.c.ttft_hist]
-        rows = (
-            conn.execute(
-                select(*cols).where(
-                    t.rollups.c.series_id.in_(list(series_cells)),
-                    t.rollups.c.bucket_start >= math.floor(start),
-                    t.rollups.c.bucket_start < math.ceil(end),
-                )
-            ).all()
-            if series_cells
-            else []
-        )
+        rows: list[Any] = []
+        cutoff = minute_cutoff(time.time(), self.minute_days)
+        for resolution, in_hour, lo, hi in read_ranges(start, end, step, n_steps, cutoff) if series_cells else []:
+            where = [
+                t.rollups.c.series_id.in_(list(series_cells)),
+                t.rollups.c.resolution == resolution,
+                t.rollups.c.bucket_start >= lo,
+                t.rollups.c.bucket_start < hi,
+            ]
+            if in_hour is not None:
+                where.append(t.rollups.c.in_hour.is_(in_hour))
+            rows += conn.execute(select(*cols).where(*where)).all()
 
         out: dict[str, npt.NDArray[np.float64]] = {}
         if rows:
@@ -170,9 +207,7 @@ class QueryService:
             wanted = [m for m in LATENCY_QUANTILES if m in metrics]
             if wanted:
                 g, b, c = histogram.decode_many(columns[base + 2], cell)
-                q = histogram.grouped_quantiles(
-                    g, b, c, n_cells, [LATENCY_QUANTILES[m] for m in wanted], lo, hi
-                )
+                q = histogram.grouped_quantiles(g, b, c, n_cells, [LATENCY_QUANTILES[m] for m in wanted], lo, hi)
                 derived.update({m: q[:, j] for j, m in enumerate(wanted)})
             base += 3
         if need_ttft:
@@ -260,9 +295,7 @@ class QueryService:
         remap = {old: new for new, (_, old) in enumerate(ordered)}
         return [dict(k) for k, _ in ordered], {sid: remap[g] for sid, g in cells.items()}
 
-    def summary(
-        self, project_id: int, model_name: str, start: float, end: float, flt: SeriesFilter
-    ) -> dict[str, Any]:
+    def summary(self, project_id: int, model_name: str, start: float, end: float, flt: SeriesFilter) -> dict[str, Any]:
         if end <= start:
             raise InvalidInput(
                 "end must be after start",
@@ -302,9 +335,7 @@ class QueryService:
                 found[mid] = float(ts)
         return found
 
-    def list_models(
-        self, project_id: int, window_s: float = 3600.0, now: float | None = None
-    ) -> list[dict[str, Any]]:
+    def list_models(self, project_id: int, window_s: float = 3600.0, now: float | None = None) -> list[dict[str, Any]]:
         now = time.time() if now is None else now
         models = self.registry.list_models(project_id)
         if not models:

@@ -185,9 +185,7 @@ class Registry:
             .where(t.model_versions.c.model_id == r.id)
             .order_by(t.model_versions.c.created_at, t.model_versions.c.id)
         ).scalars()
-        envs = conn.execute(
-            select(t.series.c.environment).where(t.series.c.model_id == r.id).distinct()
-        ).scalars()
+        envs = conn.execute(select(t.series.c.environment).where(t.series.c.model_id == r.id).distinct()).scalars()
         return Model(
             r.id,
             r.project_id,
@@ -220,9 +218,7 @@ class Registry:
 
     def add_environment(self, project_id: int, name: str) -> None:
         with self.db.write() as conn:
-            insert_ignore(
-                conn, t.environments, [{"project_id": project_id, "name": name, "created_at": time.time()}]
-            )
+            insert_ignore(conn, t.environments, [{"project_id": project_id, "name": name, "created_at": time.time()}])
 
     def list_environments(self, project_id: int) -> list[str]:
         with self.db.read() as conn:
@@ -284,16 +280,11 @@ class Registry:
             insert_ignore(
                 conn,
                 t.model_versions,
-                [
-                    {"model_id": m, "version": v, "description": "", "created_at": now}
-                    for m, v in new_versions
-                ],
+                [{"model_id": m, "version": v, "description": "", "created_at": now} for m, v in new_versions],
             )
         new_envs = {(project_id, k[2]) for k in keys} - self._known_envs
         if new_envs:
-            insert_ignore(
-                conn, t.environments, [{"project_id": p, "name": e, "created_at": now} for p, e in new_envs]
-            )
+            insert_ignore(conn, t.environments, [{"project_id": p, "name": e, "created_at": now} for p, e in new_envs])
 
         skeys = [SeriesKey(model_ids[k[0]], k[1], k[2], k[3]) for k in keys]
         missing = [s for s in set(skeys) if s not in self._series]

@@ -30,9 +30,7 @@ class Columns:
     ttft: npt.NDArray[np.float64]
 
 
-def _min_max(
-    inv: npt.NDArray[np.intp], values: npt.NDArray[np.float64], n: int
-) -> tuple[list[Any], list[Any]]:
+def _min_max(inv: npt.NDArray[np.intp], values: npt.NDArray[np.float64], n: int) -> tuple[list[Any], list[Any]]:
     lo = np.full(n, np.inf)
     hi = np.full(n, -np.inf)
     np.minimum.at(lo, inv, values)
@@ -68,9 +66,7 @@ def partials(cols: Columns, resolution: int = MINUTE) -> list[dict[str, Any]]:
     lat_min, lat_max = _min_max(lat_inv, lat, n)
     lat_hist = _histograms(lat_inv, lat, n)
 
-    llm = ~(
-        np.isnan(cols.input_tokens) & np.isnan(cols.output_tokens) & np.isnan(cols.cost) & np.isnan(cols.ttft)
-    )
+    llm = ~(np.isnan(cols.input_tokens) & np.isnan(cols.output_tokens) & np.isnan(cols.cost) & np.isnan(cols.ttft))
     llm_count = np.bincount(inv, weights=llm, minlength=n)
     in_tok = np.bincount(inv, weights=np.nan_to_num(cols.input_tokens), minlength=n)
     out_tok = np.bincount(inv, weights=np.nan_to_num(cols.output_tokens), minlength=n)
@@ -111,7 +107,7 @@ def partials(cols: Columns, resolution: int = MINUTE) -> list[dict[str, Any]]:
             "ttft_max": ttft_max[g],
             "ttft_hist": ttft_hist[g],
             "error_types": orjson.dumps(error_types[g]).decode(),
-            "compacted": False,
+            "in_hour": False,
         }
         for g in range(n)
     ]
@@ -122,7 +118,9 @@ def _fold(values: list[Any], pick: Any) -> Any:
     return pick(present) if present else None
 
 
-def merge_rows(rows: list[Any], resolution: int, bucket_start: int, series_id: int) -> dict[str, Any]:
+def merge_rows(
+    rows: list[Any], resolution: int, bucket_start: int, series_id: int, in_hour: bool = False
+) -> dict[str, Any]:
     """One rollup row equal to the sum of ``rows`` (partials, or minutes of one hour)."""
     lat = np.zeros(histogram.N_BUCKETS, np.int64)
     ttft = np.zeros(histogram.N_BUCKETS, np.int64)
@@ -152,5 +150,5 @@ def merge_rows(rows: list[Any], resolution: int, bucket_start: int, series_id: i
         "ttft_max": _fold([r.ttft_max for r in rows], max),
         "ttft_hist": histogram.encode(ttft) if ttft.any() else b"",
         "error_types": orjson.dumps(types).decode(),
-        "compacted": True,
+        "in_hour": in_hour,
     }

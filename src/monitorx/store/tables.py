@@ -104,6 +104,8 @@ series = Table(
 
 # Rollups are written as partials (one per batch and series-minute touched), so ingest never
 # reads-modifies-writes; queries merge partials and maintenance compacts closed buckets.
+# Maintenance also folds the minutes of each closed hour into an hourly row and marks them
+# ``in_hour``; queries read hourly rows plus the minutes not yet folded, so nothing counts twice.
 rollups = Table(
     "rollups",
     metadata,
@@ -127,8 +129,8 @@ rollups = Table(
     Column("ttft_max", Float),
     Column("ttft_hist", LargeBinary, nullable=False),
     Column("error_types", Text, nullable=False),  # JSON object: error type -> count
-    Column("compacted", Boolean, nullable=False),
-    Index(None, "series_id", "resolution", "bucket_start"),
+    Column("in_hour", Boolean, nullable=False),
+    Index(None, "series_id", "resolution", "in_hour", "bucket_start"),
     Index(None, "bucket_start"),
 )
 
