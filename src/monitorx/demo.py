@@ -34,9 +34,7 @@ class DemoModel:
 
 
 MODELS = (
-    DemoModel(
-        "fraud-detector", "classification", "Card-payment fraud scores (demo).", {"latency_p95_ms": 120}
-    ),
+    DemoModel("fraud-detector", "classification", "Card-payment fraud scores (demo).", {"latency_p95_ms": 120}),
     DemoModel("price-estimator", "regression", "House price estimates (demo).", {"latency_p95_ms": 250}),
     DemoModel("support-chat", "llm", "Customer-support assistant (demo).", {"latency_p95_ms": 4000}),
     DemoModel("image-tagger", "cv", "Product photo tagging (demo).", {"latency_p95_ms": 150}),
@@ -195,9 +193,7 @@ def host_samples(rng: random.Random, ts: float) -> list[dict[str, Any]]:
 class DemoTraffic:
     """Posts simulated history, then live traffic every second, to a MonitorX server."""
 
-    def __init__(
-        self, url: str, api_key: str, history_minutes: int = 120, rate_per_model: float = 20.0
-    ) -> None:
+    def __init__(self, url: str, api_key: str, history_minutes: int = 120, rate_per_model: float = 20.0) -> None:
         self.url = url
         self.headers = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
         self.history_minutes = history_minutes
@@ -226,9 +222,7 @@ class DemoTraffic:
             start = now - self.history_minutes * 60
             for t0 in range(int(start), int(now), 600):  # history in ten-minute slices
                 t1 = min(t0 + 600, now)
-                self._post(
-                    client, "/api/v1/events", "events", events_between(self.rng, t0, t1, self.rate / 2)
-                )
+                self._post(client, "/api/v1/events", "events", events_between(self.rng, t0, t1, self.rate / 2))
                 samples = [s for ts in range(t0, int(t1), 10) for s in host_samples(self.rng, ts)]
                 self._post(client, "/api/v1/resources", "samples", samples)
             log.info("demo traffic: %d minutes of history sent; live traffic follows", self.history_minutes)

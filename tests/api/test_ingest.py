@@ -200,9 +200,7 @@ def test_resources_are_stored_and_queryable(api: Any) -> None:
     again = api.post("/api/v1/resources", content=orjson.dumps({"batch_id": "res", "samples": samples}))
     assert again.json()["duplicate"] is True
     hosts = api.get("/api/v1/hosts").json()["hosts"]
-    assert [h["host"] for h in hosts] == ["gpu-1"] and hosts[0]["models"] == [
-        {"model": "fraud", "version": "3"}
-    ]
+    assert [h["host"] for h in hosts] == ["gpu-1"] and hosts[0]["models"] == [{"model": "fraud", "version": "3"}]
     series = api.get(
         "/api/v1/hosts/gpu-1/series",
         params={

@@ -192,10 +192,7 @@ def test_model_list_health_and_last_event(api: Any) -> None:
     assert models["a"]["health"]["count"] == 100
     assert models["b"]["health"]["error_rate"] == 1.0
     assert models["a"]["last_event_at"] == pytest.approx(now - 60 + 9.9)
-    assert (
-        abs(models["a"]["health"]["latency_p95"] - exact_quantile([float(i) for i in range(100)], 0.95))
-        <= 0.95
-    )
+    assert abs(models["a"]["health"]["latency_p95"] - exact_quantile([float(i) for i in range(100)], 0.95)) <= 0.95
 
 
 def test_raw_events_newest_first_with_filters(api: Any) -> None:

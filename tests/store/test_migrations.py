@@ -56,8 +56,7 @@ def test_upgrading_an_empty_database_yields_exactly_the_declared_schema(empty_db
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diff == [], (
         "the migrations and monitorx/store/tables.py disagree. Write a migration for the change: "
-        "alembic revision --autogenerate (see CONTRIBUTING.md), then check it by hand.\n"
-        + "\n".join(map(str, diff))
+        "alembic revision --autogenerate (see CONTRIBUTING.md), then check it by hand.\n" + "\n".join(map(str, diff))
     )
     assert migrate.current(empty_db.engine) == migrate.head()
     migrate.check(empty_db.engine)

@@ -46,9 +46,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         boot = await run_in_threadpool(svc.start)
         if boot.admin_token:  # never log the key itself: logs get shipped and kept
             where = f"it is in {boot.key_file}" if boot.key_file else "set MONITORX_ADMIN_KEY to choose it"
-            log.warning(
-                "created project '%s' and its first admin API key; %s", settings.default_project, where
-            )
+            log.warning("created project '%s' and its first admin API key; %s", settings.default_project, where)
         task = asyncio.create_task(_maintenance_loop(svc))
         try:
             yield
@@ -103,9 +101,7 @@ def _docs(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
-            )
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             schema.setdefault("components", {}).setdefault("schemas", {}).update(ingest.BODY_SCHEMAS)
             app.openapi_schema = schema
         return app.openapi_schema

@@ -174,9 +174,7 @@ class KeyList(BaseModel):
 
 class ProjectIn(BaseModel):
     model_config = _IN
-    name: Annotated[
-        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-    ]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
 
 
 class ProjectCreated(BaseModel):

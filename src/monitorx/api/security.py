@@ -36,9 +36,7 @@ def require(scope: str) -> Callable[..., Principal]:
         principal = svc.keys.authenticate(bearer.credentials if bearer else header)
         wait = svc.limiter.check(principal.key_id)
         if wait:
-            raise RateLimited(
-                f"rate limit of {svc.settings.rate_limit_per_s:g} requests/s for this key", wait
-            )
+            raise RateLimited(f"rate limit of {svc.settings.rate_limit_per_s:g} requests/s for this key", wait)
         principal.require(scope)
         return principal
 

@@ -169,12 +169,12 @@ class QueryService:
             cols += [t.rollups.c.ttft_min, t.rollups.c.ttft_max, t.rollups.c.ttft_hist]
         rows: list[Any] = []
         cutoff = minute_cutoff(time.time(), self.minute_days)
-        for resolution, in_hour, lo, hi in read_ranges(start, end, step, n_steps, cutoff) if series_cells else []:
+        for resolution, in_hour, from_ts, to_ts in read_ranges(start, end, step, n_steps, cutoff) if series_cells else []:
             where = [
                 t.rollups.c.series_id.in_(list(series_cells)),
                 t.rollups.c.resolution == resolution,
-                t.rollups.c.bucket_start >= lo,
-                t.rollups.c.bucket_start < hi,
+                t.rollups.c.bucket_start >= from_ts,
+                t.rollups.c.bucket_start < to_ts,
             ]
             if in_hour is not None:
                 where.append(t.rollups.c.in_hour.is_(in_hour))

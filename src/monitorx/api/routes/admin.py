@@ -27,30 +27,22 @@ from monitorx.services.keys import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["admin"], responses=ERROR_RESPONSES)
 ModelName = Annotated[str, Path(min_length=1, max_length=200)]
-_CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {**ERROR_RESPONSES[422], "description": "It exists already"}
-}
+_CONFLICT: dict[int | str, dict[str, Any]] = {409: {**ERROR_RESPONSES[422], "description": "It exists already"}}
 
 
 def _model_out(m: object) -> ModelOut:
     return ModelOut.model_validate(asdict(m), from_attributes=False)  # type: ignore[call-overload]
 
 
-@router.post(
-    "/models", status_code=201, response_model=ModelOut, responses=_CONFLICT, summary="Register a model"
-)
-def create_model(
-    request: Request, body: ModelIn, principal: Principal = Depends(require("admin"))
-) -> ModelOut:
+@router.post("/models", status_code=201, response_model=ModelOut, responses=_CONFLICT, summary="Register a model")
+def create_model(request: Request, body: ModelIn, principal: Principal = Depends(require("admin"))) -> ModelOut:
     m = services(request).registry.create_model(
         principal.project_id, body.name, body.type, body.description, body.thresholds.as_dict()
     )
     return _model_out(m)
 
 
-@router.patch(
-    "/models/{model}", response_model=ModelOut, summary="Change a model's type, description or thresholds"
-)
+@router.patch("/models/{model}", response_model=ModelOut, summary="Change a model's type, description or thresholds")
 def update_model(
     request: Request, model: ModelName, body: ModelPatch, principal: Principal = Depends(require("admin"))
 ) -> ModelOut:
@@ -84,9 +76,7 @@ def list_environments(request: Request, principal: Principal = Depends(require("
     return EnvironmentList(environments=services(request).registry.list_environments(principal.project_id))
 
 
-@router.post(
-    "/environments", status_code=201, response_model=EnvironmentList, summary="Register an environment"
-)
+@router.post("/environments", status_code=201, response_model=EnvironmentList, summary="Register an environment")
 def create_environment(
     request: Request, body: EnvironmentIn, principal: Principal = Depends(require("admin"))
 ) -> EnvironmentList:
@@ -125,9 +115,7 @@ def revoke_key(
     responses=_CONFLICT,
     summary="Create a project (a tenant) and its first admin key",
 )
-def create_project(
-    request: Request, body: ProjectIn, _: Principal = Depends(require("admin"))
-) -> ProjectCreated:
+def create_project(request: Request, body: ProjectIn, _: Principal = Depends(require("admin"))) -> ProjectCreated:
     svc = services(request)
     pid = svc.registry.create_project(body.name)
     token, info = svc.keys.create(pid, f"{body.name} admin", ["admin"])

@@ -45,14 +45,10 @@ async def ready(request: Request) -> JSONResponse:
     try:
         await run_in_threadpool(check)
     except SchemaError as exc:
-        return JSONResponse(
-            Status(status="unavailable", version=__version__, detail=exc.message).model_dump(), 503
-        )
+        return JSONResponse(Status(status="unavailable", version=__version__, detail=exc.message).model_dump(), 503)
     except Exception as exc:  # any database failure means "not ready", never a 500
         return JSONResponse(
-            Status(
-                status="unavailable", version=__version__, detail=f"database: {type(exc).__name__}"
-            ).model_dump(),
+            Status(status="unavailable", version=__version__, detail=f"database: {type(exc).__name__}").model_dump(),
             503,
         )
     return JSONResponse(Status(status="ok", version=__version__).model_dump())

@@ -16,9 +16,7 @@ from monitorx.services.keys import Principal
 from monitorx.services.schemas import EventBatch, ResourceBatch
 
 router = APIRouter(prefix="/api/v1", tags=["ingest"], responses=ERROR_RESPONSES)
-_TOO_LARGE: dict[int | str, dict[str, Any]] = {
-    413: {**ERROR_RESPONSES[422], "description": "Body or batch too large"}
-}
+_TOO_LARGE: dict[int | str, dict[str, Any]] = {413: {**ERROR_RESPONSES[422], "description": "Body or batch too large"}}
 
 
 # Schemas referenced by bodies we document by hand; the app adds them to the OpenAPI components.
