@@ -170,7 +170,7 @@ def tail_while_down(seconds: float) -> dict[str, Any]:
     for _ in range(len(costs) // 10):
         start = timer()
         timer_only.append(timer() - start)
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     monitorx.shutdown(timeout=0)
     costs.sort()
     return {
@@ -207,7 +207,7 @@ def main() -> None:
     monitorx.init(url="http://bench.invalid", transport=httpx.MockTransport(accept_all))
     contended = measure(args.iterations, args.runs)
     monitorx.flush(30)
-    sender = monitorx.stats()
+    sender = monitorx.delivery_stats()
     monitorx.shutdown(timeout=5)
 
     tail = tail_while_down(args.tail_seconds)

@@ -120,7 +120,7 @@ def main() -> None:
         except httpx.HTTPError as exc:
             print(f"chat request failed: {exc}", file=sys.stderr)
     monitorx.flush(timeout=5)
-    print(monitorx.stats(), file=sys.stderr)
+    print(monitorx.delivery_stats(), file=sys.stderr)
 
 
 if __name__ == "__main__":

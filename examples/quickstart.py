@@ -39,7 +39,7 @@ def main() -> None:
         t.log_llm(input_tokens=812, output_tokens=120, ttft_ms=230, cost_usd=0.003)
 
     monitorx.flush(timeout=10)
-    print(monitorx.stats())
+    print(monitorx.delivery_stats())
 
 
 if __name__ == "__main__":

@@ -13,17 +13,13 @@ Importing ``monitorx`` imports the SDK only: never the server or its dependencie
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from typing import Any
-
 from monitorx.sdk import (
     DropReason,
     MonitoredModel,
     MonitorXClient,
     Stats,
     Trace,
+    delivery_stats,
     flush,
     init,
     last_prediction_id,
@@ -34,7 +30,6 @@ from monitorx.sdk import (
     trace,
     wrap,
 )
-from monitorx.sdk import stats as _sdk_stats
 
 __version__ = "0.1.0"
 
@@ -45,6 +40,7 @@ __all__ = [
     "Stats",
     "Trace",
     "__version__",
+    "delivery_stats",
     "flush",
     "init",
     "last_prediction_id",
@@ -52,47 +48,6 @@ __all__ = [
     "log_actual",
     "monitor",
     "shutdown",
-    "stats",
     "trace",
     "wrap",
 ]
-
-
-class _StatsEntry:
-    """``monitorx.stats``: the SDK's ``stats()`` call, and the ``monitorx.stats`` subpackage.
-
-    The name is taken twice: ``monitorx.stats()`` returns the SDK's delivery counters, and
-    ``monitorx/stats/`` holds the pure statistics shared with the server. Importing that
-    subpackage makes the import system set the attribute ``monitorx.stats`` to it, which
-    would silently replace the function. This object is callable like the function and
-    hands attribute access to the subpackage (imported on first use, so ``import monitorx``
-    does not pull in numpy).
-    """
-
-    def __call__(self) -> Stats:
-        return _sdk_stats()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(importlib.import_module("monitorx.stats"), name)
-
-    def __repr__(self) -> str:
-        return "<monitorx.stats: call for SDK delivery counters; attributes from the monitorx.stats package>"
-
-
-_STATS = _StatsEntry()
-
-
-class _Package(types.ModuleType):
-    # A data descriptor on the module's class wins over the module's __dict__, for reads and
-    # for the import system's ``setattr(monitorx, "stats", <subpackage>)`` alike.
-    @property
-    def stats(self) -> _StatsEntry:
-        return _STATS
-
-    @stats.setter
-    def stats(self, module: object) -> None:  # the subpackage stays reachable via sys.modules
-        pass
-
-
-sys.modules[__name__].__class__ = _Package
-stats = _STATS

@@ -19,7 +19,7 @@ FORBIDDEN = (
 def test_import_monitorx_pulls_in_no_server_dependency() -> None:
     code = (
         "import sys, json, monitorx, monitorx.sdk.integrations.asgi, monitorx.sdk.client;"
-        "monitorx.stats();"
+        "monitorx.delivery_stats();"
         "print(json.dumps(sorted(sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -33,15 +33,4 @@ def test_public_api_is_sorted_and_complete() -> None:
         assert module.__all__ == sorted(module.__all__)
         assert all(hasattr(module, name) for name in module.__all__)
     assert monitorx.__version__ == "0.1.0"
-    assert {"init", "monitor", "trace", "log", "log_actual", "flush", "stats", "wrap"} <= set(monitorx.__all__)
-
-
-def test_stats_stays_callable_after_the_stats_package_is_imported() -> None:
-    code = (
-        "import monitorx, monitorx.stats.histogram as h, sys;"
-        "s = monitorx.stats(); assert s.sent == 0, s;"
-        "assert monitorx.stats.histogram is sys.modules['monitorx.stats.histogram'];"
-        "from monitorx.stats import histogram; assert histogram is h; print('ok')"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.stdout.strip() == "ok", result.stderr
+    assert {"init", "monitor", "trace", "log", "log_actual", "flush", "delivery_stats", "wrap"} <= set(monitorx.__all__)

@@ -94,7 +94,7 @@ def test_events_arrive_with_their_values(server: Any) -> None:
     monitorx.log(model="plain", latency_ms=40.0, error=TimeoutError(), prediction_id="plain-2")
 
     assert monitorx.flush(timeout=30)
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.sent == 9 and stats.dropped_total == 0 and stats.queued == 0
 
     fraud = by_id(server_events(server, "fraud"))
@@ -148,13 +148,13 @@ def test_a_stopped_and_restarted_server_gets_everything_once(server: Any) -> Non
         burst(50)
         time.sleep(0.3)
     deadline = time.monotonic() + 30
-    while monitorx.stats().breaker == "closed" and time.monotonic() < deadline:
+    while monitorx.delivery_stats().breaker == "closed" and time.monotonic() < deadline:
         time.sleep(0.05)
-    during = monitorx.stats()
+    during = monitorx.delivery_stats()
     assert during.breaker in ("open", "half_open") and during.queued == 200
     server.start()
     assert monitorx.flush(timeout=60)
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.sent == 250 and stats.dropped_total == 0 and stats.retried > 0
     stored = by_id(server_events(server, "outage"))
     assert sorted(stored) == sorted(expected)
@@ -174,7 +174,7 @@ def test_failed_answers_then_success_store_no_duplicates(server: Any, mode: Lite
     assert [status for _, status in proxy.posts[:4]] == [500, 500, 500, 200]
     stored = by_id(server_events(server, f"flaky-{mode}"))
     assert sorted(stored) == sorted(f"f-{i}" for i in range(30))
-    assert monitorx.stats().retried == 3 and monitorx.stats().sent == 30
+    assert monitorx.delivery_stats().retried == 3 and monitorx.delivery_stats().sent == 30
 
 
 def test_queue_overflow_drops_the_oldest_and_counts(server: Any) -> None:
@@ -184,7 +184,7 @@ def test_queue_overflow_drops_the_oldest_and_counts(server: Any) -> None:
     for i in range(1000):
         monitorx.log(model="overflow", latency_ms=1.0, prediction_id=f"o-{i}")
     assert pipeline.flush()
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.dropped["queue_full"] == 900 and stats.sent == 100
     stored = by_id(server_events(server, "overflow"))
     assert sorted(stored) == sorted(f"o-{i}" for i in range(900, 1000))
@@ -202,7 +202,7 @@ def test_a_wrong_key_is_dropped_counted_and_never_raises(server: Any, caplog: py
         for _ in range(3):
             assert predict({"a": 1}) == 1
             monitorx.flush(timeout=10)
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.dropped["rejected"] == 3 and stats.sent == 0 and stats.breaker == "closed"
     assert sum("rejected" in r.getMessage() for r in caplog.records) == 1
 
@@ -279,13 +279,13 @@ def test_a_forked_child_sends_its_own_events_and_never_the_parents(server: Any) 
         try:
             for i in range(2):
                 monitorx.log(model="forked", latency_ms=1.0, prediction_id=f"child-{i}")
-            if monitorx.flush(timeout=30) and monitorx.stats().sent == 2:
+            if monitorx.flush(timeout=30) and monitorx.delivery_stats().sent == 2:
                 code = 0
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert monitorx.flush(timeout=30)
-    assert monitorx.stats().sent == 3
+    assert monitorx.delivery_stats().sent == 3
     stored = by_id(server_events(server, "forked"))
     assert sorted(stored) == ["child-0", "child-1", "parent-0", "parent-1", "parent-2"]

@@ -43,8 +43,8 @@ def test_full_batches_go_at_once_and_the_rest_after_the_interval(
     pipeline.step()
     assert [len(b["events"]) for b in fake_server.bodies] == [3, 3, 1]
     assert [e["latency_ms"] for e in fake_server.items()] == [float(i) for i in range(7)]
-    assert monitorx.stats().sent == 7
-    assert monitorx.stats().batches_sent == 3
+    assert monitorx.delivery_stats().sent == 7
+    assert monitorx.delivery_stats().batches_sent == 3
 
 
 def test_each_batch_is_gzipped_json_with_a_fresh_uuid4_batch_id(
@@ -84,7 +84,7 @@ def test_a_retried_batch_keeps_its_batch_id_and_is_stored_once(make_pipeline: Ma
     assert len(server.requests) == 4
     assert len(set(server.batch_ids())) == 1
     assert len(server.items()) == 2
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert (stats.sent, stats.retried, stats.failed_batches, stats.dropped_total) == (2, 3, 0, 0)
 
 
@@ -118,7 +118,7 @@ def test_a_4xx_is_not_retried_but_dropped_counted_and_logged_once(
             clock.advance(10)
             pipeline.step()
     assert len(server.requests) == 2
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.dropped["rejected"] == 4 and stats.failed_batches == 2 and stats.retried == 0
     rejected = [r for r in caplog.records if "rejected" in r.getMessage()]
     assert len(rejected) == 1
@@ -140,7 +140,7 @@ def test_429_waits_for_retry_after_and_does_not_trip_the_breaker(make_pipeline: 
         assert len(server.requests) == requests
         clock.advance(0.2)
         pipeline.step()
-    assert monitorx.stats().breaker == "closed"
+    assert monitorx.delivery_stats().breaker == "closed"
     clock.advance(7.1)
     pipeline.step()
     assert len(server.items()) == 1
@@ -155,7 +155,7 @@ def test_the_breaker_stops_hammering_a_dead_server_then_probes(make_pipeline: Ma
         clock.advance(0.02)
         pipeline.step()
     assert len(server.requests) == 3
-    assert monitorx.stats().breaker == "open"
+    assert monitorx.delivery_stats().breaker == "open"
     for _ in range(20):  # 9.5 s of a dead server: no request
         clock.advance(0.475)
         pipeline.step()
@@ -163,14 +163,14 @@ def test_the_breaker_stops_hammering_a_dead_server_then_probes(make_pipeline: Ma
     clock.advance(1.0)
     pipeline.step()  # half-open: one probe, which fails
     assert len(server.requests) == 4
-    assert monitorx.stats().breaker == "open"
+    assert monitorx.delivery_stats().breaker == "open"
     clock.advance(5.0)
     log_n(5, start=5)  # new events keep coming while it is open
     pipeline.step()
     assert len(server.requests) == 4
     clock.advance(5.1)
     pipeline.step()  # the next probe succeeds and everything buffered follows
-    assert monitorx.stats().breaker == "closed"
+    assert monitorx.delivery_stats().breaker == "closed"
     assert sorted(e["latency_ms"] for e in server.items()) == [float(i) for i in range(10)]
     assert len({b["batch_id"] for b in server.bodies}) == 2
 
@@ -182,11 +182,11 @@ def test_the_unsent_buffer_is_bounded_dropping_the_oldest(make_pipeline: MakePip
         log_n(2, start=start)
         pipeline.flush()
         clock.advance(1)
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.dropped["buffer_full"] == 2 and stats.failed_batches == 1 and stats.queued == 4
     pipeline.step()
     assert sorted(e["latency_ms"] for e in server.items()) == [2.0, 3.0, 4.0, 5.0]
-    assert monitorx.stats().queued == 0
+    assert monitorx.delivery_stats().queued == 0
 
 
 def test_a_full_queue_drops_the_oldest_records(make_pipeline: MakePipeline, fake_server: FakeServer) -> None:
@@ -194,7 +194,7 @@ def test_a_full_queue_drops_the_oldest_records(make_pipeline: MakePipeline, fake
     log_n(25)
     assert pipeline.flush()
     assert [e["latency_ms"] for e in fake_server.items()] == [float(i) for i in range(15, 25)]
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.dropped["queue_full"] == 15 and stats.sent == 10
 
 
@@ -206,7 +206,7 @@ def test_413_splits_the_batch(make_pipeline: MakePipeline, fake_server: FakeServ
     assert [len(b["events"]) for b in fake_server.bodies] == [4, 2, 2]
     assert len(set(fake_server.batch_ids())) == 3
     assert [e["latency_ms"] for e in fake_server.items()] == [0.0, 1.0, 2.0, 3.0]
-    assert monitorx.stats().dropped_total == 0
+    assert monitorx.delivery_stats().dropped_total == 0
 
 
 def test_an_invalid_record_is_dropped_alone(
@@ -220,7 +220,7 @@ def test_an_invalid_record_is_dropped_alone(
     with caplog.at_level(logging.WARNING, logger="monitorx"):
         pipeline.flush()
     assert [e["latency_ms"] for e in fake_server.items()] == [0.0, 1.0, 2.0]
-    assert monitorx.stats().dropped["invalid"] == 2
+    assert monitorx.delivery_stats().dropped["invalid"] == 2
     assert any("model: must not be empty" in r.getMessage() for r in caplog.records)
 
 
@@ -231,7 +231,7 @@ def test_max_retries_gives_up_and_counts(make_pipeline: MakePipeline, clock: Fak
     pipeline.flush()
     clock.advance(1)
     pipeline.step()
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert len(server.requests) == 2
     assert stats.dropped["retries_exhausted"] == 3 and stats.failed_batches == 1 and stats.queued == 0
 
@@ -263,11 +263,11 @@ def test_flush_with_the_sender_thread(fake_server: FakeServer) -> None:
     log_n(5)
     assert monitorx.flush(timeout=10)
     assert [e["latency_ms"] for e in fake_server.items()] == [0.0, 1.0, 2.0, 3.0, 4.0]
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.sent == 5 and stats.queued == 0 and stats.breaker == "closed"
     assert monitorx.shutdown(timeout=5)
     monitorx.log(model="m", latency_ms=1.0)  # after shutdown: a no-op
-    assert monitorx.stats().enabled is False
+    assert monitorx.delivery_stats().enabled is False
 
 
 def test_flush_gives_up_at_its_timeout_when_the_server_hangs() -> None:
@@ -299,7 +299,7 @@ def test_init_without_a_usable_url_disables_quietly(
 
     assert predict({"a": 1.0}) == 1.0
     assert monitorx.flush() is True
-    assert monitorx.stats().enabled is False
+    assert monitorx.delivery_stats().enabled is False
 
 
 def test_init_reads_the_environment(monkeypatch: pytest.MonkeyPatch, fake_server: FakeServer) -> None:

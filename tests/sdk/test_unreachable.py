@@ -62,7 +62,7 @@ def test_a_server_that_never_answers_leaves_latency_unchanged(silent: SilentServ
     assert decorated <= plain * 1.5 + 50_000, (decorated, plain)
     assert monitored(features) == work(features)
     assert monitorx.flush(timeout=0.2) is False  # bounded, and no exception
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.sent == 0 and stats.queued > 0
     assert monitorx.shutdown(timeout=0.2) is False
 
@@ -81,10 +81,10 @@ def test_a_closed_port_trips_the_breaker_and_nothing_raises() -> None:
         return 2.0
 
     deadline = time.monotonic() + 30
-    while monitorx.stats().breaker == "closed" and time.monotonic() < deadline:
+    while monitorx.delivery_stats().breaker == "closed" and time.monotonic() < deadline:
         assert predict({"x": 1.0}) == 2.0
         time.sleep(0.01)
-    stats = monitorx.stats()
+    stats = monitorx.delivery_stats()
     assert stats.breaker in ("open", "half_open") and stats.sent == 0 and stats.retried >= 2
     assert stats.dropped_total == 0  # buffered, not lost
 

@@ -13,7 +13,7 @@ from monitorx.sdk.client import MonitorXClient
 from monitorx.sdk.counters import DropReason, Stats
 from monitorx.sdk.decorator import monitor
 from monitorx.sdk.recording import last_prediction_id, log, log_actual
-from monitorx.sdk.runtime import flush, init, shutdown, stats
+from monitorx.sdk.runtime import delivery_stats, flush, init, shutdown
 from monitorx.sdk.tracing import Trace, trace
 from monitorx.sdk.wrapping import MonitoredModel, wrap
 
@@ -23,6 +23,7 @@ __all__ = [
     "MonitoredModel",
     "Stats",
     "Trace",
+    "delivery_stats",
     "flush",
     "init",
     "last_prediction_id",
@@ -30,7 +31,6 @@ __all__ = [
     "log_actual",
     "monitor",
     "shutdown",
-    "stats",
     "trace",
     "wrap",
 ]

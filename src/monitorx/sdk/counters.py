@@ -25,7 +25,7 @@ class DropReason(StrEnum):
 class Stats:
     """A snapshot of the SDK's delivery counters (events, actuals and host samples together).
 
-    >>> s = monitorx.stats()
+    >>> s = monitorx.delivery_stats()
     >>> s.sent, s.dropped_total, s.breaker
     (1000, 0, 'closed')
     """

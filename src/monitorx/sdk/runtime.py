@@ -145,7 +145,7 @@ def shutdown(timeout: float | None = None) -> bool:
     return True if pipeline is None else pipeline.close(timeout)
 
 
-def stats() -> Stats:
+def delivery_stats() -> Stats:
     """Queued, sent, retried, dropped (by reason), failed batches and the breaker's state."""
     pipeline = _pipeline
     return empty_stats() if pipeline is None else pipeline.stats()

@@ -169,7 +169,8 @@ class QueryService:
             cols += [t.rollups.c.ttft_min, t.rollups.c.ttft_max, t.rollups.c.ttft_hist]
         rows: list[Any] = []
         cutoff = minute_cutoff(time.time(), self.minute_days)
-        for resolution, in_hour, from_ts, to_ts in read_ranges(start, end, step, n_steps, cutoff) if series_cells else []:
+        ranges = read_ranges(start, end, step, n_steps, cutoff) if series_cells else []
+        for resolution, in_hour, from_ts, to_ts in ranges:
             where = [
                 t.rollups.c.series_id.in_(list(series_cells)),
                 t.rollups.c.resolution == resolution,
