@@ -178,3 +178,111 @@ resource_samples = Table(
     Index(None, "project_id", "host", "ts"),
     Index(None, "ts"),
 )
+
+# -- drift, data quality and model quality ----------------------------------------------------
+
+# Mergeable summaries of each feature (and of the prediction, as feature "__prediction__") per
+# model, version, environment and minute; folded into hours like rollups (``in_hour``).
+feature_summaries = Table(
+    "feature_summaries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("version", String(200), nullable=False),
+    Column("environment", String(100), nullable=False),
+    Column("feature", String(200), nullable=False),
+    Column("resolution", Integer, nullable=False),
+    Column("bucket_start", BigInteger, nullable=False),
+    Column("in_hour", Boolean, nullable=False),
+    Column("type_errors", BigInteger, nullable=False),  # values of the wrong type for the feature's kind
+    Column("summary", LargeBinary, nullable=False),  # monitorx.stats.summaries bytes
+    Index(None, "model_id", "resolution", "in_hour", "bucket_start"),
+    Index(None, "bucket_start"),
+)
+
+# The kind (numeric / categorical) of each feature, fixed on first sight so summaries merge.
+feature_kinds = Table(
+    "feature_kinds",
+    metadata,
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("feature", String(200), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("first_seen", Float, nullable=False),
+)
+
+# A reference (usually the training data), summarised once: uploaded, or a window of live traffic.
+reference_sets = Table(
+    "reference_sets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("source", String(16), nullable=False),  # upload | window
+    Column("rows", BigInteger, nullable=False),
+    Column("details", Text, nullable=False),  # JSON: file name, or the window and its filters
+    Column("created_at", Float, nullable=False),
+    Column("active", Boolean, nullable=False),
+    UniqueConstraint("model_id", "name"),
+)
+
+reference_features = Table(
+    "reference_features",
+    metadata,
+    Column("reference_id", Id, ForeignKey("reference_sets.id", ondelete="CASCADE"), primary_key=True),
+    Column("feature", String(200), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("summary", LargeBinary, nullable=False),
+)
+
+# Predictions that carry an id, kept (compressed, one chunk per batch and model) longer than raw
+# events, so ground truth arriving weeks later still finds them.
+prediction_chunks = Table(
+    "prediction_chunks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("min_ts", Float, nullable=False),
+    Column("max_ts", Float, nullable=False),
+    Column("n", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),  # zlib(orjson([[id, ts, version, env, prediction], …]))
+    Index(None, "model_id", "max_ts"),
+    Index(None, "max_ts"),
+)
+
+# Ground truth by prediction id; a second label for the same id replaces the first.
+actuals = Table(
+    "actuals",
+    metadata,
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("prediction_id", String(200), primary_key=True),
+    Column("actual", Text, nullable=False),  # JSON scalar
+    Column("ts", Float, nullable=False),
+    Column("received_at", Float, nullable=False),
+    Index(None, "received_at"),
+)
+
+# Per-model monitoring settings (drift policy, schedule window); JSON, validated by the service.
+model_monitoring = Table(
+    "model_monitoring",
+    metadata,
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("config", Text, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# Scheduled evaluations: one row per model, kind and window, queryable as time series.
+monitor_results = Table(
+    "monitor_results",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(16), nullable=False),  # drift | data_quality | quality
+    Column("window_start", Float, nullable=False),
+    Column("window_end", Float, nullable=False),
+    Column("computed_at", Float, nullable=False),
+    Column("value", Float),  # the headline number (drifted share, missing share, accuracy or MAE)
+    Column("flagged", Boolean, nullable=False),  # dataset drift / a data-quality finding
+    Column("result", Text, nullable=False),  # JSON: the full report
+    UniqueConstraint("model_id", "kind", "window_start", "window_end"),
+    Index(None, "model_id", "kind", "window_end"),
+)
