@@ -45,7 +45,7 @@ def test_no_server_errors_and_no_schema_violations(fuzz_server: LiveServer, tmp_
         "all",
         "--generation-deterministic",
         "--max-examples",
-        os.environ.get("MONITORX_FUZZ_EXAMPLES", "100"),
+        os.environ.get("MONITORX_FUZZ_EXAMPLES", "40"),
         "--phases",
         "examples,coverage,fuzzing",
         "--max-time",
