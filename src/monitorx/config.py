@@ -28,6 +28,15 @@ class Settings(BaseSettings):
         None, description="Bootstrap admin key used on first start instead of a random one (automation)."
     )
     default_project: str = "default"
+    admin_user: str = Field("admin", min_length=1, max_length=100, description="The first dashboard admin's name.")
+    admin_password: str | None = Field(
+        None, description="The first dashboard admin's password; random (and printed once) if unset."
+    )
+    session_ttl_s: float = Field(12 * 3600.0, gt=0, description="A dashboard sign-in lasts this long unused.")
+    demo_user: str | None = Field(
+        None, description="Sign browsers in as this user without a password (loopback only; `monitorx demo`)."
+    )
+    stream_interval_s: float = Field(5.0, gt=0, description="Seconds between live updates pushed to the dashboard.")
 
     max_body_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest request body, decompressed.")
     max_batch_events: int = Field(10_000, ge=1)

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitorx import __version__
 from monitorx.api import errors
-from monitorx.api.routes import admin, health, ingest, query
+from monitorx.api.routes import admin, health, ingest, query, session
 from monitorx.api.security import SecurityHeaders
 from monitorx.config import Settings
 from monitorx.services.container import Services
@@ -70,6 +70,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(ingest.router)
     app.include_router(query.router)
     app.include_router(admin.router)
+    app.include_router(session.router)
     _docs(app)
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:

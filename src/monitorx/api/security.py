@@ -14,6 +14,11 @@ from monitorx.services.keys import Principal
 
 _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer mx_…")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: mx_…")
+# A signed-in browser: the session cookie, and on every change the CSRF token echoed in a header.
+SESSION_COOKIE = "mx_session"
+CSRF_COOKIE = "mx_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def services(request: Request) -> Services:
@@ -22,7 +27,7 @@ def services(request: Request) -> Services:
 
 
 def require(scope: str) -> Callable[..., Principal]:
-    """A dependency giving the caller's Principal, if its key has ``scope``."""
+    """A dependency giving the caller's Principal, if its key (or signed-in user's role) has ``scope``."""
 
     def dependency(
         request: Request,
@@ -33,7 +38,13 @@ def require(scope: str) -> Callable[..., Principal]:
         if not svc.settings.auth:
             assert svc.boot is not None
             return Principal(svc.boot.project_id, "anonymous", frozenset({"admin"}))
-        principal = svc.keys.authenticate(bearer.credentials if bearer else header)
+        token = bearer.credentials if bearer else header
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if token is None and cookie:  # an API key, when sent, wins over a session
+            unsafe = request.method not in _SAFE_METHODS
+            principal: Principal = svc.users.authenticate(cookie, request.headers.get(CSRF_HEADER), unsafe)[0]
+        else:
+            principal = svc.keys.authenticate(token)
         wait = svc.limiter.check(principal.key_id)
         if wait:
             raise RateLimited(f"rate limit of {svc.settings.rate_limit_per_s:g} requests/s for this key", wait)

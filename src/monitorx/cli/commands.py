@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from monitorx.cli.users import users_app
 from monitorx.config import Settings
 
 app = typer.Typer(help="MonitorX: monitoring for machine-learning models in production.", no_args_is_help=True)
@@ -20,6 +21,7 @@ projects_app = typer.Typer(help="Projects (tenants): create, list.", no_args_is_
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(projects_app, name="projects")
+app.add_typer(users_app, name="users")
 
 Host = Annotated[str | None, typer.Option(help="Address to bind [env MONITORX_HOST; default 127.0.0.1]")]
 Port = Annotated[int | None, typer.Option(help="Port [env MONITORX_PORT; default 8000]")]
@@ -56,6 +58,10 @@ def _start(settings: Settings) -> Any:
         typer.echo(f"\n    {boot.admin_token}\n")
         if boot.key_file:
             typer.echo(f"It is also in {boot.key_file} (readable only by you); move it somewhere safe.")
+    if boot.admin_password:
+        typer.echo(f"Created the dashboard user '{settings.admin_user}' (admin). Its password is shown only once:")
+        typer.echo(f"\n    {boot.admin_password}\n")
+        typer.echo("Change it with `monitorx users passwd`, or choose it with MONITORX_ADMIN_PASSWORD.")
     return svc
 
 
@@ -70,7 +76,15 @@ def _serve(settings: Settings, svc: Any, on_ready: Any = None) -> None:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     # One worker: SQLite has one writer, and the server is async; scale out with replicas on PostgreSQL.
-    config = uvicorn.Config(asgi, host=settings.host, port=settings.port, log_level="info", access_log=False)
+    # A dashboard tab keeps a live-update stream open; don't let it hold a shutdown for long.
+    config = uvicorn.Config(
+        asgi,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
     _tune_gc()
     server = uvicorn.Server(config)
     if on_ready is not None:
@@ -127,13 +141,19 @@ def demo(
 
     _logging()
     settings = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url)
+    if settings.is_loopback:  # a newcomer's first look is the live overview, not a sign-in form
+        settings.demo_user = settings.demo_user or "demo"
     svc = _start(settings)
     assert svc.boot is not None
     register_models(svc.registry, svc.boot.project_id)
+    if settings.demo_user:
+        svc.users.ensure_user(svc.boot.project_id, settings.demo_user, "admin")
     token, info = svc.keys.create(svc.boot.project_id, "demo traffic", ["ingest"])
     url = f"http://{settings.host}:{settings.port}"
     key_file = settings.data_dir / "admin-key.txt"
     typer.echo(f"MonitorX demo on {url}  (API docs: {url}/docs)")
+    if settings.demo_user:
+        typer.echo(f"Dashboard: {url}  (browsers on this machine are signed in as '{settings.demo_user}', an admin)")
     if not svc.boot.admin_token and key_file.exists():
         typer.echo(f"Admin API key: in {key_file}")
     traffic = DemoTraffic(url, token, history_minutes=history_minutes, rate_per_model=rate)

@@ -9,6 +9,7 @@ from monitorx.services.keys import KeyStore, RateLimiter
 from monitorx.services.maintenance import Maintenance
 from monitorx.services.query import QueryService
 from monitorx.services.registry import Registry
+from monitorx.services.users import UserStore
 from monitorx.store import migrate
 from monitorx.store.database import Database
 
@@ -21,6 +22,7 @@ class Services:
         self.db = Database.from_url(settings.resolved_database_url)
         self.registry = Registry(self.db)
         self.keys = KeyStore(self.db)
+        self.users = UserStore(self.db, settings.session_ttl_s)
         self.limiter = RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst)
         self.ingest = IngestService(self.db, self.registry, settings.max_batch_events)
         self.query = QueryService(self.db, self.registry, settings.rollup_minute_days)
@@ -33,7 +35,7 @@ class Services:
             migrate.upgrade(self.db.engine)
         else:
             migrate.check(self.db.engine)
-        self.boot = bootstrap(self.db, self.registry, self.keys, self.settings)
+        self.boot = bootstrap(self.db, self.registry, self.keys, self.settings, self.users)
         return self.boot
 
     def close(self) -> None:

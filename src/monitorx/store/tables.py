@@ -286,3 +286,38 @@ monitor_results = Table(
     UniqueConstraint("model_id", "kind", "window_start", "window_end"),
     Index(None, "model_id", "kind", "window_end"),
 )
+
+# -- dashboard users and their sessions ---------------------------------------------------------
+
+# People who sign in to the dashboard; a password is stored only as an scrypt hash.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),  # scrypt$n$r$p$salt$hash
+    Column("created_at", Float, nullable=False),
+    Column("last_login_at", Float),
+)
+
+# A user's role in each project they belong to: viewer, editor or admin.
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# Signed-in browsers: the cookie's secret is never stored, only its SHA-256 digest.
+user_sessions = Table(
+    "user_sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("user_id", Id, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False, index=True),
+)
