@@ -529,3 +529,116 @@ def _model_dict(m: Model) -> dict[str, Any]:
         "environments": m.environments,
         "created_at": m.created_at,
     }
+
+
+# -- breakdowns for the dashboard: error types and latency distributions ---------------------------
+
+
+def _rollup_rows(
+    qs: QueryService, conn: Connection, cells: dict[int, int], start: float, end: float, columns: list[str]
+) -> list[Any]:
+    """Rollup rows of the series in ``cells`` covering [start, end) once each, as ``aggregate`` reads them."""
+    if not cells:
+        return []
+    cutoff = minute_cutoff(time.time(), qs.minute_days)
+    cols = [t.rollups.c.series_id, *(t.rollups.c[c] for c in columns)]
+    rows: list[Any] = []
+    for resolution, in_hour, from_ts, to_ts in read_ranges(start, end, end - start, 1, cutoff):
+        where = [
+            t.rollups.c.series_id.in_(list(cells)),
+            t.rollups.c.resolution == resolution,
+            t.rollups.c.bucket_start >= from_ts,
+            t.rollups.c.bucket_start < to_ts,
+        ]
+        if in_hour is not None:
+            where.append(t.rollups.c.in_hour.is_(in_hour))
+        rows += conn.execute(select(*cols).where(*where)).all()
+    return rows
+
+
+def _check_range(start: float, end: float) -> None:
+    if end <= start:
+        raise InvalidInput(
+            "end must be after start",
+            [{"loc": ["query", "end"], "msg": "end ≤ start", "type": "value_error"}],
+        )
+
+
+def error_types(
+    qs: QueryService, project_id: int, model_name: str, start: float, end: float, flt: SeriesFilter
+) -> dict[str, Any]:
+    """Errors by type over [start, end), most frequent first, merged from the rollups' counts.
+
+    The range is read at minute resolution where minutes exist (hours further back), like every
+    query: a range that starts mid-minute includes that whole minute.
+    """
+    _check_range(start, end)
+    model = qs.registry.get_model(project_id, model_name)
+    totals: dict[str, int] = {}
+    with qs.db.read() as conn:
+        _, cells = qs._groups(conn, model, flt, None)
+        for _sid, raw in _rollup_rows(qs, conn, cells, start, end, ["error_types"]):
+            for k, v in orjson.loads(raw).items():
+                totals[k] = totals.get(k, 0) + int(v)
+    ordered = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "model": model.name,
+        "start": start,
+        "end": end,
+        "total": sum(totals.values()),
+        "types": [{"type": k, "count": v} for k, v in ordered],
+    }
+
+
+def latency_histogram(
+    qs: QueryService,
+    project_id: int,
+    model_name: str,
+    start: float,
+    end: float,
+    flt: SeriesFilter,
+    group_by: str | None,
+    max_buckets: int = 100,
+) -> dict[str, Any]:
+    """The latency distribution over [start, end): counts between bucket edges, per group.
+
+    Edges are the stored histogram's (log-scaled, ratio ``GAMMA``), so counts are exact, not
+    estimated: bucket ``[lower, upper]`` counts the latencies with ``lower < v <= upper``. When more
+    than ``max_buckets`` are non-empty, neighbours are merged (by a whole factor) to fit.
+    """
+    _check_range(start, end)
+    check_group_by(group_by)
+    model = qs.registry.get_model(project_id, model_name)
+    with qs.db.read() as conn:
+        groups, cells = qs._groups(conn, model, flt, group_by)
+        rows = _rollup_rows(qs, conn, cells, start, end, ["latency_hist"])
+    n_groups = max(1, len(groups))
+    dense = np.zeros((n_groups, histogram.N_BUCKETS), dtype=np.int64)
+    if rows:
+        g, b, c = histogram.decode_many([r[1] for r in rows], [cells[r[0]] for r in rows])
+        np.add.at(dense, (g, b), c)
+    nonzero = np.flatnonzero(dense.sum(axis=0))
+    edges: list[float] = []
+    counts = np.zeros((n_groups, 0), dtype=np.int64)
+    if nonzero.size:
+        first, last = int(nonzero[0]), int(nonzero[-1])
+        factor = max(1, math.ceil((last - first + 1) / max(1, max_buckets)))
+        n = math.ceil((last - first + 1) / factor)
+        seg = dense[:, first : last + 1]
+        seg = np.pad(seg, ((0, 0), (0, n * factor - seg.shape[1])))
+        counts = seg.reshape(n_groups, n, factor).sum(axis=2)
+        # Native bucket i holds (GAMMA**(i - 1 + OFFSET), GAMMA**(i + OFFSET)]; bucket 0 holds zero.
+        idx = first + np.arange(n + 1) * factor
+        lower = np.power(histogram.GAMMA, (idx - 1 + histogram._OFFSET).astype(np.float64))
+        lower[idx == 0] = 0.0
+        edges = [float(x) for x in lower]
+    return {
+        "model": model.name,
+        "start": start,
+        "end": end,
+        "group_by": group_by,
+        "edges": edges,
+        "series": [{"labels": labels, "counts": [int(x) for x in counts[i]]} for i, labels in enumerate(groups)]
+        if groups
+        else [],
+    }

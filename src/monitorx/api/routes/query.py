@@ -6,13 +6,21 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
 
 from monitorx.api.errors import ERROR_RESPONSES
 from monitorx.api.models import EventList, HostList, HostSeries, ModelList, ModelSummary, SeriesAnswer
 from monitorx.api.security import require, services
 from monitorx.api.timeparse import parse_time
 from monitorx.services.keys import Principal
-from monitorx.services.query import HOST_METRICS, METRICS, SeriesFilter, parse_tag_filters
+from monitorx.services.query import (
+    HOST_METRICS,
+    METRICS,
+    SeriesFilter,
+    error_types,
+    latency_histogram,
+    parse_tag_filters,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERROR_RESPONSES)
 ModelName = Annotated[str, Path(min_length=1, max_length=200)]
@@ -147,3 +155,84 @@ def host_series(
         step,
     )
     return HostSeries.model_validate(result)
+
+
+# -- breakdowns for the dashboard ------------------------------------------------------------------
+
+
+class ErrorTypeCount(BaseModel):
+    type: str
+    count: int
+
+
+class ErrorTypes(BaseModel):
+    model: str
+    start: float
+    end: float
+    total: int
+    types: list[ErrorTypeCount]
+
+
+class HistogramGroup(BaseModel):
+    labels: dict[str, str]
+    counts: list[int]
+
+
+class LatencyHistogram(BaseModel):
+    model: str
+    start: float
+    end: float
+    group_by: str | None
+    edges: list[float] = Field(description="Bucket edges in ms; bucket i counts latencies in (edges[i], edges[i+1]]")
+    series: list[HistogramGroup]
+
+
+@router.get("/models/{model}/error-types", response_model=ErrorTypes, summary="Errors by type over a range")
+def model_error_types(
+    request: Request,
+    model: ModelName,
+    start: Time = None,
+    end: Time = None,
+    version: Versions = [],  # noqa: B006
+    environment: Environments = [],  # noqa: B006
+    tag: Tags = [],  # noqa: B006
+    principal: Principal = Depends(require("read")),
+) -> ErrorTypes:
+    end_ts = parse_time(end, "end", time.time())
+    start_ts = parse_time(start, "start", end_ts - 3600)
+    result = error_types(
+        services(request).query, principal.project_id, model, start_ts, end_ts, _filter(version, environment, tag)
+    )
+    return ErrorTypes.model_validate(result)
+
+
+@router.get(
+    "/models/{model}/latency-histogram",
+    response_model=LatencyHistogram,
+    summary="The latency distribution over a range, optionally per version, environment or tag",
+)
+def model_latency_histogram(
+    request: Request,
+    model: ModelName,
+    start: Time = None,
+    end: Time = None,
+    version: Versions = [],  # noqa: B006
+    environment: Environments = [],  # noqa: B006
+    tag: Tags = [],  # noqa: B006
+    group_by: Annotated[str | None, Query(description="version, environment or tag:<key>")] = None,
+    max_buckets: Annotated[int, Query(ge=1, le=2000, description="Merge neighbouring buckets to fit")] = 100,
+    principal: Principal = Depends(require("read")),
+) -> LatencyHistogram:
+    end_ts = parse_time(end, "end", time.time())
+    start_ts = parse_time(start, "start", end_ts - 3600)
+    result = latency_histogram(
+        services(request).query,
+        principal.project_id,
+        model,
+        start_ts,
+        end_ts,
+        _filter(version, environment, tag),
+        group_by or None,
+        max_buckets,
+    )
+    return LatencyHistogram.model_validate(result)
