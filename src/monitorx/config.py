@@ -40,6 +40,7 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(20 * 1024 * 1024, ge=1024, description="Largest request body, decompressed.")
     max_batch_events: int = Field(10_000, ge=1)
+    max_reference_bytes: int = Field(1024 * 1024 * 1024, ge=1024, description="Largest reference upload.")
     rate_limit_per_s: float = Field(500.0, gt=0, description="Sustained requests per second per API key.")
     rate_limit_burst: int = Field(1000, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
@@ -47,6 +48,9 @@ class Settings(BaseSettings):
     raw_retention_days: float = Field(7.0, gt=0)
     rollup_minute_days: float = Field(30.0, gt=0, description="Minute rollups older than this become hourly.")
     rollup_retention_days: float = Field(400.0, gt=0)
+    prediction_retention_days: float = Field(
+        35.0, gt=0, description="How long predictions wait for late ground truth (and labels are kept)."
+    )
     maintenance_interval_s: float = Field(60.0, gt=0)
 
     @field_validator("database_url")

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitorx import __version__
 from monitorx.api import errors
-from monitorx.api.routes import admin, health, ingest, query, session
+from monitorx.api.routes import admin, health, ingest, monitoring, query, session
 from monitorx.api.security import SecurityHeaders
 from monitorx.config import Settings
 from monitorx.services.container import Services
@@ -70,6 +70,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(ingest.router)
     app.include_router(query.router)
     app.include_router(admin.router)
+    app.include_router(monitoring.router)
     app.include_router(session.router)
     _docs(app)
     app.add_middleware(SecurityHeaders)
@@ -119,3 +120,9 @@ async def _maintenance_loop(svc: Services) -> None:
                 log.info("maintenance: %s", report)
         except Exception:  # keep serving; the next pass retries
             log.exception("maintenance pass failed")
+        try:  # after maintenance, so the hour just sealed is read as one row per feature
+            evaluated = await run_in_threadpool(svc.monitoring.run)
+            if evaluated and (evaluated.drift or evaluated.quality or evaluated.errors):
+                log.info("monitoring: %s", evaluated)
+        except Exception:
+            log.exception("monitoring pass failed")

@@ -6,7 +6,10 @@ from monitorx.config import Settings
 from monitorx.services.bootstrap import Bootstrap, bootstrap
 from monitorx.services.ingest import IngestService
 from monitorx.services.keys import KeyStore, RateLimiter
+from monitorx.services.drift import DriftService
 from monitorx.services.maintenance import Maintenance
+from monitorx.services.monitoring import MonitoringService
+from monitorx.services.quality import QualityService
 from monitorx.services.query import QueryService
 from monitorx.services.registry import Registry
 from monitorx.services.users import UserStore
@@ -27,6 +30,9 @@ class Services:
         self.ingest = IngestService(self.db, self.registry, settings.max_batch_events)
         self.query = QueryService(self.db, self.registry, settings.rollup_minute_days)
         self.maintenance = Maintenance(self.db, settings)
+        self.drift = DriftService(self.db, self.registry, settings.rollup_minute_days)
+        self.quality = QualityService(self.db, self.registry, settings.max_batch_events)
+        self.monitoring = MonitoringService(self.db, self.registry, self.drift, self.quality)
         self.boot: Bootstrap | None = None
 
     def start(self) -> Bootstrap:

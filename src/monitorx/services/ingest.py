@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from monitorx.errors import InvalidInput, PayloadTooLarge
+from monitorx.services.features import FeatureColumns, FeatureKinds, summary_rows, wanted_kinds
 from monitorx.services.registry import Registry, canonical_tags
 from monitorx.services.rollup import Columns, partials
 from monitorx.services.schemas import EventBatch, ResourceBatch
@@ -106,6 +107,7 @@ class IngestService:
         self.db = db
         self.registry = registry
         self.max_batch_events = max_batch_events
+        self.kinds = FeatureKinds()
 
     def ingest_events(self, project_id: int, body: bytes, now: float | None = None) -> IngestResult:
         batch: EventBatch = parse(_EVENTS, body)
@@ -115,7 +117,9 @@ class IngestService:
                 f"a batch may hold at most {self.max_batch_events} events, this one has {len(events)}"
             )
         now = time.time() if now is None else now
-        cols, keys, by_model = self._columns(events, now)
+        features = FeatureColumns()
+        predictions: dict[str, list[list[Any]]] = {}
+        cols, keys, by_model = self._columns(events, now, features, predictions)
 
         key_pos: dict[tuple[str, str, str, str], int] = {}
         series_pos = np.fromiter((key_pos.setdefault(k, len(key_pos)) for k in keys), np.int64, len(keys))
@@ -130,6 +134,16 @@ class IngestService:
                 zlib.compress(orjson.dumps(evs), 1),
             )
             for name, evs in by_model.items()
+        ]
+        prediction_chunks = [
+            (
+                name,
+                min(p[1] for p in preds),
+                max(p[1] for p in preds),
+                len(preds),
+                zlib.compress(orjson.dumps(preds), 1),
+            )
+            for name, preds in predictions.items()
         ]
 
         with self.db.write() as conn:
@@ -157,11 +171,31 @@ class IngestService:
                         for name, lo, hi, n, data in chunks
                     ],
                 )
+            if prediction_chunks:
+                conn.execute(
+                    insert(t.prediction_chunks),
+                    [
+                        {"model_id": res.model_ids[name], "min_ts": lo, "max_ts": hi, "n": n, "data": data}
+                        for name, lo, hi, n, data in prediction_chunks
+                    ],
+                )
+            kinds = None
+            if features.groups:
+                kinds = self.kinds.resolve(conn, wanted_kinds(features, res.model_ids))
+                summaries = summary_rows(features, res.model_ids, kinds.kinds)
+                if summaries:
+                    conn.execute(insert(t.feature_summaries), summaries)
         self.registry.remember(res)
+        if kinds is not None:
+            self.kinds.remember(kinds)
         return IngestResult(batch.batch_id, len(events), False)
 
     def _columns(
-        self, events: list[Any], now: float
+        self,
+        events: list[Any],
+        now: float,
+        features: FeatureColumns,
+        predictions: dict[str, list[list[Any]]],
     ) -> tuple[Columns, list[tuple[str, str, str, str]], dict[str, list[Any]]]:
         keys: list[tuple[str, str, str, str]] = []
         ts_list: list[float] = []
@@ -174,16 +208,15 @@ class IngestService:
                 ts = ev["timestamp"] = _epoch(ts) if isinstance(ts, datetime) else float(ts)
             tags = ev.get("tags")
             model = ev["model"]
-            keys.append(
-                (
-                    model,
-                    ev.setdefault("version", DEFAULT_VERSION),
-                    ev.setdefault("environment", DEFAULT_ENVIRONMENT),
-                    canonical_tags(tags) if tags else "{}",
-                )
-            )
+            version = ev.setdefault("version", DEFAULT_VERSION)
+            environment = ev.setdefault("environment", DEFAULT_ENVIRONMENT)
+            keys.append((model, version, environment, canonical_tags(tags) if tags else "{}"))
             ts_list.append(ts)
             by_model.setdefault(model, []).append(ev)
+            features.add(ev)
+            pid = ev.get("prediction_id")
+            if pid is not None:
+                predictions.setdefault(model, []).append([pid, ts, version, environment, ev.get("prediction")])
         ts_arr = np.array(ts_list, dtype=np.float64)
         bad = np.flatnonzero((ts_arr > now + MAX_FUTURE_S) | (ts_arr < 0))
         if bad.size:

@@ -1,8 +1,9 @@
 """Background upkeep: fold closed hours into hourly rollups, compact partials, delete what expired.
 
-Every closed hour gets hourly rollup rows (folded from its minutes, which are then marked
-``in_hour``), so a query over days reads ~24 rows a day instead of 1,440. Minutes stay for fine
-steps until ``rollup_minute_days``, then only the hours remain.
+Every closed hour gets hourly rows (folded from its minutes, which are then marked ``in_hour``),
+so a query over days reads ~24 rows a day instead of 1,440. Minutes stay for fine steps until
+``rollup_minute_days``, then only the hours remain. The same passes keep both the latency rollups
+and the feature summaries (a ``Rollable`` says how each is keyed and merged).
 
 With several replicas on PostgreSQL only the holder of an advisory lock does this, so work is
 never done twice; if the holder dies its session ends, the lock is freed and another takes over.
@@ -12,14 +13,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 
 from monitorx.config import Settings
 from monitorx.services.rollup import HOUR, MINUTE, merge_rows
+from monitorx.stats.summaries import merge_summaries, summary_from_bytes
 from monitorx.store import tables as t
 from monitorx.store.database import Database
 
@@ -32,6 +35,40 @@ _CLOSED_AFTER_S = 120  # a minute is compacted once late events for it are unlik
 def minute_cutoff(now: float, minute_days: float) -> int:
     """Hour-aligned time before which only hourly rollups are kept (and read)."""
     return int((now - minute_days * 86400) // HOUR * HOUR)
+
+
+def merge_feature_rows(rows: list[Any], resolution: int, bucket_start: int, in_hour: bool) -> dict[str, Any]:
+    first = rows[0]
+    return {
+        "model_id": first.model_id,
+        "version": first.version,
+        "environment": first.environment,
+        "feature": first.feature,
+        "resolution": resolution,
+        "bucket_start": bucket_start,
+        "in_hour": in_hour,
+        "type_errors": sum(r.type_errors for r in rows),
+        "summary": merge_summaries(summary_from_bytes(r.summary) for r in rows).to_bytes(),
+    }
+
+
+@dataclass(frozen=True)
+class Rollable:
+    """A table of per-minute partials that folds into hours: its identity columns and its merge."""
+
+    table: Table
+    key: tuple[str, ...]
+    merge: Callable[[list[Any], int, int, bool], dict[str, Any]]
+
+
+ROLLABLES = (
+    Rollable(
+        t.rollups,
+        ("series_id",),
+        lambda rows, res, start, in_hour: merge_rows(rows, res, start, rows[0].series_id, in_hour),
+    ),
+    Rollable(t.feature_summaries, ("model_id", "version", "environment", "feature"), merge_feature_rows),
+)
 
 
 @dataclass
@@ -65,103 +102,89 @@ class Maintenance:
 
     def _run(self, now: float) -> Report:
         report = Report()
-        s = self.settings
-        report.hours_built = self._seal_hours(now - _CLOSED_AFTER_S)
-        report.minutes_dropped = self._drop_folded_minutes(minute_cutoff(now, s.rollup_minute_days))
-        report.partials_merged = self._merge_partials(now - _CLOSED_AFTER_S)
+        cutoff = minute_cutoff(now, self.settings.rollup_minute_days)
+        for spec in ROLLABLES:
+            report.hours_built += self._seal_hours(spec, now - _CLOSED_AFTER_S)
+            report.minutes_dropped += self._drop_folded_minutes(spec, cutoff)
+            report.partials_merged += self._merge_partials(spec, now - _CLOSED_AFTER_S)
         report.deleted = self._expire(now)
         return report
 
-    def _merge_partials(self, closed_before: float) -> int:
+    def _merge_partials(self, spec: Rollable, closed_before: float) -> int:
+        tb = spec.table
+        key_cols = (*(tb.c[k] for k in spec.key), tb.c.resolution, tb.c.bucket_start, tb.c.in_hour)
         merged = 0
         while True:
             with self.db.write() as conn:
-                key_cols = (
-                    t.rollups.c.series_id,
-                    t.rollups.c.resolution,
-                    t.rollups.c.bucket_start,
-                    t.rollups.c.in_hour,
-                )
                 keys = conn.execute(
                     select(*key_cols)
-                    .where(t.rollups.c.bucket_start < closed_before)
+                    .where(tb.c.bucket_start < closed_before)
                     .group_by(*key_cols)
                     .having(func.count() > 1)
                     .limit(_GROUPS_PER_TX)
                 ).all()
-                for sid, res, start, in_hour in keys:
-                    rows = list(
-                        conn.execute(
-                            select(t.rollups).where(
-                                t.rollups.c.series_id == sid,
-                                t.rollups.c.resolution == res,
-                                t.rollups.c.bucket_start == start,
-                                t.rollups.c.in_hour.is_(in_hour),
-                            )
-                        )
-                    )
-                    self._replace(conn, rows, merge_rows(rows, res, start, sid, in_hour))
+                for key in keys:
+                    rows = list(conn.execute(select(tb).where(*(c == v for c, v in zip(key_cols, key, strict=True)))))
+                    self._replace(conn, tb, rows, spec.merge(rows, key.resolution, key.bucket_start, key.in_hour))
                     merged += len(rows)
             if len(keys) < _GROUPS_PER_TX:
                 return merged
 
-    def _seal_hours(self, closed_before: float) -> int:
+    def _seal_hours(self, spec: Rollable, closed_before: float) -> int:
         """Fold the not-yet-folded minutes of closed hours into hourly partials."""
+        tb = spec.table
         cutoff = int(closed_before // HOUR * HOUR)  # whole hours only
+        order = [*(tb.c[k] for k in spec.key), tb.c.bucket_start]
         built = 0
         while True:
             with self.db.write() as conn:
                 rows = conn.execute(
-                    select(t.rollups)
-                    .where(
-                        t.rollups.c.resolution == MINUTE,
-                        t.rollups.c.in_hour.is_(False),
-                        t.rollups.c.bucket_start < cutoff,
-                    )
-                    .order_by(t.rollups.c.series_id, t.rollups.c.bucket_start)
+                    select(tb)
+                    .where(tb.c.resolution == MINUTE, tb.c.in_hour.is_(False), tb.c.bucket_start < cutoff)
+                    .order_by(*order)
                     .limit(_GROUPS_PER_TX * 60)
                 ).all()
                 if not rows:
                     return built
-                for (sid, hour), group in groupby(rows, key=lambda r: (r.series_id, r.bucket_start // HOUR * HOUR)):
+
+                def hour_key(r: Any) -> tuple[Any, ...]:
+                    return (*(getattr(r, k) for k in spec.key), r.bucket_start // HOUR * HOUR)
+
+                for key, group in groupby(rows, key=hour_key):
                     members = list(group)
-                    conn.execute(insert(t.rollups).values(**merge_rows(members, HOUR, hour, sid)))
-                    conn.execute(
-                        update(t.rollups).where(t.rollups.c.id.in_([r.id for r in members])).values(in_hour=True)
-                    )
+                    conn.execute(insert(tb).values(**spec.merge(members, HOUR, key[-1], False)))
+                    conn.execute(update(tb).where(tb.c.id.in_([r.id for r in members])).values(in_hour=True))
                     built += 1
 
-    def _drop_folded_minutes(self, cutoff: int) -> int:
+    def _drop_folded_minutes(self, spec: Rollable, cutoff: int) -> int:
+        tb = spec.table
         with self.db.write() as conn:
-            return int(
-                conn.execute(
-                    delete(t.rollups).where(
-                        t.rollups.c.resolution == MINUTE,
-                        t.rollups.c.in_hour.is_(True),
-                        t.rollups.c.bucket_start < cutoff,
-                    )
-                ).rowcount
-            )
+            where = (tb.c.resolution == MINUTE, tb.c.in_hour.is_(True), tb.c.bucket_start < cutoff)
+            return int(conn.execute(delete(tb).where(*where)).rowcount)
 
     @staticmethod
-    def _replace(conn: Connection, old: list[Any], new: dict[str, Any]) -> None:
-        conn.execute(delete(t.rollups).where(t.rollups.c.id.in_([r.id for r in old])))
-        conn.execute(insert(t.rollups).values(**new))
+    def _replace(conn: Connection, tb: Table, old: list[Any], new: dict[str, Any]) -> None:
+        conn.execute(delete(tb).where(tb.c.id.in_([r.id for r in old])))
+        conn.execute(insert(tb).values(**new))
 
     def _expire(self, now: float) -> dict[str, int]:
         s = self.settings
         raw = now - s.raw_retention_days * 86400
-        out = {}
-        with self.db.write() as conn:
-            out["event_chunks"] = conn.execute(delete(t.event_chunks).where(t.event_chunks.c.max_ts < raw)).rowcount
+        kept = now - s.rollup_retention_days * 86400
+        labels = now - s.prediction_retention_days * 86400
+        deletes: list[tuple[str, Any]] = [
+            ("event_chunks", delete(t.event_chunks).where(t.event_chunks.c.max_ts < raw)),
             # A batch id is remembered as long as its events are: retries come within minutes.
-            out["ingested_batches"] = conn.execute(
-                delete(t.ingested_batches).where(t.ingested_batches.c.received_at < raw)
-            ).rowcount
-            out["resource_samples"] = conn.execute(
-                delete(t.resource_samples).where(t.resource_samples.c.ts < now - s.rollup_minute_days * 86400)
-            ).rowcount
-            out["rollups"] = conn.execute(
-                delete(t.rollups).where(t.rollups.c.bucket_start < now - s.rollup_retention_days * 86400)
-            ).rowcount
-        return out
+            ("ingested_batches", delete(t.ingested_batches).where(t.ingested_batches.c.received_at < raw)),
+            (
+                "resource_samples",
+                delete(t.resource_samples).where(t.resource_samples.c.ts < now - s.rollup_minute_days * 86400),
+            ),
+            ("rollups", delete(t.rollups).where(t.rollups.c.bucket_start < kept)),
+            ("feature_summaries", delete(t.feature_summaries).where(t.feature_summaries.c.bucket_start < kept)),
+            ("monitor_results", delete(t.monitor_results).where(t.monitor_results.c.window_end < kept)),
+            ("prediction_chunks", delete(t.prediction_chunks).where(t.prediction_chunks.c.max_ts < labels)),
+            ("actuals", delete(t.actuals).where(t.actuals.c.received_at < labels)),
+        ]
+        with self.db.write() as conn:
+            return {name: int(conn.execute(stmt).rowcount) for name, stmt in deletes}

@@ -258,6 +258,8 @@ actuals = Table(
     Column("actual", Text, nullable=False),  # JSON scalar
     Column("ts", Float, nullable=False),
     Column("received_at", Float, nullable=False),
+    # Set when a quality evaluation finds the prediction; still null means "not matched yet".
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE")),
     Index(None, "received_at"),
 )
 

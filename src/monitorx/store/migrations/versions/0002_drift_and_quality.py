@@ -24,6 +24,10 @@ def upgrade() -> None:
         sa.Column("actual", sa.Text(), nullable=False),
         sa.Column("ts", sa.Float(), nullable=False),
         sa.Column("received_at", sa.Float(), nullable=False),
+        sa.Column("model_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["models.id"], name=op.f("fk_actuals_model_id_models"), ondelete="CASCADE"
+        ),
         sa.ForeignKeyConstraint(
             ["project_id"], ["projects.id"], name=op.f("fk_actuals_project_id_projects"), ondelete="CASCADE"
         ),
