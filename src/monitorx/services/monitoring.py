@@ -192,11 +192,10 @@ class MonitoringService:
                     t.reference_sets.c.model_id == model.id, t.reference_sets.c.active.is_(True)
                 )
             ).first()
-            created = model.created_at
         if has_reference:
             policy = policy_from_config(config)
             for start, end in windows:
-                if (start, end) in done or end <= created:
+                if (start, end) in done:
                     continue
                 try:
                     r = self.drift.report(project_id, model.name, start, end, WindowFilter(), policy=policy)
