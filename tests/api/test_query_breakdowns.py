@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 import uuid
@@ -88,7 +89,7 @@ def test_latency_histogram_counts_match_numpy_per_version(api: Any) -> None:
         for g in body["series"]:
             lat = np.array([e["latency_ms"] for e in events if e["version"] == g["labels"]["version"]])
             # Bucket i counts (edges[i], edges[i+1]]: exactly what numpy counts between the same edges.
-            expected = [int(((lat > a) & (lat <= b)).sum()) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+            expected = [int(((lat > a) & (lat <= b)).sum()) for a, b in itertools.pairwise(edges)]
             assert g["counts"] == expected
             assert sum(g["counts"]) == lat.size
 
@@ -103,3 +104,23 @@ def test_breakdowns_answer_empty_ranges_and_refuse_bad_ones(api: Any) -> None:
     r = api.get("/api/v1/models/quiet/latency-histogram", params={"group_by": "colour"})
     assert r.status_code == 422 and "group_by" in r.json()["message"]
     assert api.get("/api/v1/models/nope/error-types").status_code == 404
+
+
+def test_group_stats_match_numpy_for_each_tag_value(api: Any) -> None:
+    start = math.floor(time.time() / HOUR) * HOUR - 4 * HOUR
+    events = generate(13, 4000, start)
+    send(api, events)
+    lo, hi = start + 600, start + 2 * HOUR + 1200  # not aligned to any step: one window, not two
+    r = api.get(
+        "/api/v1/models/fraud/groups",
+        params={"start": lo, "end": hi, "group_by": "tag:endpoint", "metrics": "count,error_rate,latency_p95"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [g["labels"] for g in body["groups"]] == [{"endpoint": "/batch"}, {"endpoint": "/score"}]
+    for g in body["groups"]:
+        chosen = [e for e in events if lo <= e["timestamp"] < hi and e["tags"]["endpoint"] == g["labels"]["endpoint"]]
+        assert g["stats"]["count"] == len(chosen)
+        assert g["stats"]["error_rate"] == pytest.approx(sum(e["error"] for e in chosen) / len(chosen))
+        exact = float(np.quantile([e["latency_ms"] for e in chosen], 0.95, method="lower"))
+        assert abs(g["stats"]["latency_p95"] - exact) <= 0.01 * exact * (1 + 1e-9)

@@ -642,3 +642,33 @@ def latency_histogram(
         if groups
         else [],
     }
+
+
+def group_stats(
+    qs: QueryService,
+    project_id: int,
+    model_name: str,
+    start: float,
+    end: float,
+    flt: SeriesFilter,
+    group_by: str,
+    metrics: list[str],
+) -> dict[str, Any]:
+    """``metrics`` over the whole of [start, end) for each group (version, environment or tag value)."""
+    _check_range(start, end)
+    check_group_by(group_by)
+    check_metrics(metrics)
+    model = qs.registry.get_model(project_id, model_name)
+    with qs.db.read() as conn:
+        groups, cells = qs._groups(conn, model, flt, group_by)
+        _, values = qs.aggregate(conn, cells, max(1, len(groups)), start, end, end - start, metrics)
+    return {
+        "model": model.name,
+        "start": start,
+        "end": end,
+        "group_by": group_by,
+        "groups": [
+            {"labels": labels, "stats": {m: _nan_to_none(values[m][g])[0] for m in metrics}}
+            for g, labels in enumerate(groups)
+        ],
+    }

@@ -18,6 +18,7 @@ from monitorx.services.query import (
     METRICS,
     SeriesFilter,
     error_types,
+    group_stats,
     latency_histogram,
     parse_tag_filters,
 )
@@ -236,3 +237,54 @@ def model_latency_histogram(
         max_buckets,
     )
     return LatencyHistogram.model_validate(result)
+
+
+class GroupStats(BaseModel):
+    labels: dict[str, str]
+    stats: dict[str, float | None]
+
+
+class GroupStatsAnswer(BaseModel):
+    model: str
+    start: float
+    end: float
+    group_by: str
+    groups: list[GroupStats]
+
+
+@router.get(
+    "/models/{model}/groups",
+    response_model=GroupStatsAnswer,
+    summary="A model's figures over a range for each version, environment or tag value",
+)
+def model_groups(
+    request: Request,
+    model: ModelName,
+    group_by: Annotated[str, Query(description="version, environment or tag:<key>")],
+    metrics: Annotated[
+        str,
+        Query(
+            description="Comma-separated, e.g. count,error_rate,latency_p95",
+            json_schema_extra={"pattern": _list_pattern(METRICS)},
+        ),
+    ] = "count,throughput,error_rate,latency_p50,latency_p95,latency_p99",
+    start: Time = None,
+    end: Time = None,
+    version: Versions = [],  # noqa: B006
+    environment: Environments = [],  # noqa: B006
+    tag: Tags = [],  # noqa: B006
+    principal: Principal = Depends(require("read")),
+) -> GroupStatsAnswer:
+    end_ts = parse_time(end, "end", time.time())
+    start_ts = parse_time(start, "start", end_ts - 3600)
+    result = group_stats(
+        services(request).query,
+        principal.project_id,
+        model,
+        start_ts,
+        end_ts,
+        _filter(version, environment, tag),
+        group_by,
+        [m.strip() for m in metrics.split(",") if m.strip()],
+    )
+    return GroupStatsAnswer.model_validate(result)
