@@ -17,6 +17,7 @@ from monitorx.sdk import (
     DropReason,
     MonitoredModel,
     MonitorXClient,
+    ReferenceUploadError,
     Stats,
     Trace,
     delivery_stats,
@@ -28,6 +29,7 @@ from monitorx.sdk import (
     monitor,
     shutdown,
     trace,
+    upload_reference,
     wrap,
 )
 
@@ -37,6 +39,7 @@ __all__ = [
     "DropReason",
     "MonitorXClient",
     "MonitoredModel",
+    "ReferenceUploadError",
     "Stats",
     "Trace",
     "__version__",
@@ -49,5 +52,6 @@ __all__ = [
     "monitor",
     "shutdown",
     "trace",
+    "upload_reference",
     "wrap",
 ]

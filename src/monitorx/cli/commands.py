@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from monitorx.cli.remote import reference_app, report_app
 from monitorx.cli.users import users_app
 from monitorx.config import Settings
 
@@ -21,6 +22,8 @@ projects_app = typer.Typer(help="Projects (tenants): create, list.", no_args_is_
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
 app.add_typer(projects_app, name="projects")
+app.add_typer(reference_app, name="reference")
+app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
 
 Host = Annotated[str | None, typer.Option(help="Address to bind [env MONITORX_HOST; default 127.0.0.1]")]
@@ -193,8 +196,14 @@ def db_current(data_dir: DataDir = None, database_url: DbUrl = None) -> None:
     from monitorx.store.database import Database
 
     settings = _settings(data_dir=data_dir, database_url=database_url)
-    db = Database.from_url(settings.resolved_database_url)
-    rev = migrate.current(db.engine)
+    if not settings.database_url and not (settings.data_dir / "monitorx.db").exists():
+        typer.echo(f"empty (no database in {settings.data_dir} yet; `monitorx db upgrade` creates it)")
+        return
+    try:
+        rev = migrate.current(Database.from_url(settings.resolved_database_url).engine)
+    except Exception as exc:  # an unreachable server or a bad URL: say so, not a traceback
+        typer.echo(f"error: cannot read the database: {exc}", err=True)
+        raise typer.Exit(1) from None
     state = "current" if rev == migrate.head() else f"behind; `monitorx db upgrade` brings it to {migrate.head()}"
     typer.echo(f"{rev or 'empty'} ({state})")
 

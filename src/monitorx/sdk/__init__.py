@@ -13,6 +13,7 @@ from monitorx.sdk.client import MonitorXClient
 from monitorx.sdk.counters import DropReason, Stats
 from monitorx.sdk.decorator import monitor
 from monitorx.sdk.recording import last_prediction_id, log, log_actual
+from monitorx.sdk.references import ReferenceUploadError, upload_reference
 from monitorx.sdk.runtime import delivery_stats, flush, init, shutdown
 from monitorx.sdk.tracing import Trace, trace
 from monitorx.sdk.wrapping import MonitoredModel, wrap
@@ -21,6 +22,7 @@ __all__ = [
     "DropReason",
     "MonitorXClient",
     "MonitoredModel",
+    "ReferenceUploadError",
     "Stats",
     "Trace",
     "delivery_stats",
@@ -32,5 +34,6 @@ __all__ = [
     "monitor",
     "shutdown",
     "trace",
+    "upload_reference",
     "wrap",
 ]

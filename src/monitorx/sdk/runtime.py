@@ -28,6 +28,12 @@ _collector: HostCollector | None = None
 _hooks_installed = False
 
 
+def current_config() -> Config | None:
+    """The configuration given to :func:`init`, if recording is on."""
+    with _lock:
+        return None if _pipeline is None else _pipeline.config
+
+
 def init(
     url: str | None = None,
     api_key: str | None = None,
