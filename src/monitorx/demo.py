@@ -3,8 +3,10 @@
 Four models in one project: a fraud classifier that deploys v2 as a canary, a price regressor with a
 recurring latency incident, an LLM chat service with tokens, cost and time-to-first-token, and an image
 tagger in two environments. A burst of errors comes every 20 minutes, and the fraud model's ``amount``
-feature drifts upwards hour by hour. Everything is a function of wall-clock time, so the history
-created at start and the live traffic tell one story.
+feature drifts upwards hour by hour. Three models get a reference ("training data" drawn from the same
+generators at a quiet, undrifted moment), and the fraud model's predictions get labels a minute
+later. Everything is a function of wall-clock time, so the history created at start and the live
+traffic tell one story.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from typing import Any
 
 import httpx
 import orjson
+from sqlalchemy import select
+
+from monitorx.store import tables as t
 
 log = logging.getLogger("monitorx.demo")
 
@@ -50,6 +55,42 @@ def register_models(registry: Any, project_id: int) -> None:
     for m in MODELS:
         if m.name not in known:
             registry.create_model(project_id, m.name, m.type, m.description, m.thresholds)
+
+
+def reference_columns(name: str, rows: int = 5000, seed: int = 11) -> dict[str, list[Any]]:
+    """A "training set" for a demo model: its generator at an undrifted, quiet moment."""
+    rng = random.Random(seed)
+    columns: dict[str, list[Any]] = {}
+    for i in range(rows):
+        ev = GENERATORS[name](rng, 86400.0 * 100 + 600 + i % 60)  # start of a day: no drift, no incident
+        for feature, value in ev.get("features", {}).items():
+            columns.setdefault(feature, []).append(value)
+        if "prediction" in ev:
+            columns.setdefault("__prediction__", []).append(ev["prediction"])
+    return columns
+
+
+def create_references(drift: Any, registry: Any, project_id: int) -> None:
+    """References for the models with features, so drift shows from the first evaluated hour."""
+    for name in ("fraud-detector", "price-estimator", "image-tagger"):
+        model = registry.get_model(project_id, name)
+        with drift.db.read() as conn:
+            has = conn.execute(
+                select(t.reference_sets.c.id).where(t.reference_sets.c.model_id == model.id).limit(1)
+            ).first()
+        if not has:
+            drift.create_reference_from_columns(
+                project_id, name, "demo-training", reference_columns(name), {"source": "monitorx demo"}
+            )
+
+
+def labels_for(rng: random.Random, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Ground truth for the fraud model's predictions: fraud is likelier where the score is high."""
+    return [
+        {"prediction_id": e["prediction_id"], "actual": int(rng.random() < min(1.0, 0.02 + e["prediction"] * 1.2))}
+        for e in events
+        if e["model"] == "fraud-detector"
+    ]
 
 
 def _error_burst(ts: float) -> bool:
@@ -222,14 +263,21 @@ class DemoTraffic:
             start = now - self.history_minutes * 60
             for t0 in range(int(start), int(now), 600):  # history in ten-minute slices
                 t1 = min(t0 + 600, now)
-                self._post(client, "/api/v1/events", "events", events_between(self.rng, t0, t1, self.rate / 2))
+                events = events_between(self.rng, t0, t1, self.rate / 2)
+                self._post(client, "/api/v1/events", "events", events)
+                self._post(client, "/api/v1/actuals", "actuals", labels_for(self.rng, events))
                 samples = [s for ts in range(t0, int(t1), 10) for s in host_samples(self.rng, ts)]
                 self._post(client, "/api/v1/resources", "samples", samples)
             log.info("demo traffic: %d minutes of history sent; live traffic follows", self.history_minutes)
             last, last_host = time.time(), 0.0
+            pending: list[tuple[float, list[dict[str, Any]]]] = []  # labels come a minute after predictions
             while not self._stop.wait(1.0):
                 now = time.time()
-                self._post(client, "/api/v1/events", "events", events_between(self.rng, last, now, self.rate))
+                events = events_between(self.rng, last, now, self.rate)
+                self._post(client, "/api/v1/events", "events", events)
+                pending.append((now, labels_for(self.rng, events)))
+                while pending and pending[0][0] < now - 60:
+                    self._post(client, "/api/v1/actuals", "actuals", pending.pop(0)[1])
                 last = now
                 if now - last_host >= 10:
                     self._post(client, "/api/v1/resources", "samples", host_samples(self.rng, now))

@@ -140,7 +140,7 @@ def demo(
     """Run the server with simulated traffic: several models, an LLM, a deploy, incidents, drift."""
     import threading
 
-    from monitorx.demo import DemoTraffic, register_models
+    from monitorx.demo import DemoTraffic, create_references, register_models
 
     _logging()
     settings = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url)
@@ -149,6 +149,7 @@ def demo(
     svc = _start(settings)
     assert svc.boot is not None
     register_models(svc.registry, svc.boot.project_id)
+    create_references(svc.drift, svc.registry, svc.boot.project_id)
     if settings.demo_user:
         svc.users.ensure_user(svc.boot.project_id, settings.demo_user, "admin")
     token, info = svc.keys.create(svc.boot.project_id, "demo traffic", ["ingest"])
