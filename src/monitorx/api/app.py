@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
@@ -24,6 +24,8 @@ from monitorx.api.routes import admin, health, ingest, monitoring, query, sessio
 from monitorx.api.security import SecurityHeaders
 from monitorx.config import Settings
 from monitorx.services.container import Services
+from monitorx.web import router as web
+from monitorx.web import stream
 
 log = logging.getLogger("monitorx")
 _DOCS_ASSETS = Path(fastapi_offline.__file__).with_name("static")
@@ -72,7 +74,9 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(admin.router)
     app.include_router(monitoring.router)
     app.include_router(session.router)
+    app.include_router(stream.router)
     _docs(app)
+    app.include_router(web.build_router())  # the dashboard, at /
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:
         app.add_middleware(
@@ -96,10 +100,6 @@ def _docs(app: FastAPI) -> None:
             swagger_css_url="/_docs/swagger-ui.css",
             swagger_favicon_url="/_docs/favicon.png",
         )
-
-    @app.get("/", include_in_schema=False)
-    async def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -1,0 +1,65 @@
+"""``GET /api/v1/stream``: live model health pushed to the dashboard as server-sent events.
+
+One ``health`` event every ``stream_interval_s`` seconds carries what ``GET /api/v1/models`` and
+``GET /api/v1/hosts`` answer, so a page updates without polling. A stream ends after a few minutes
+(the browser's EventSource reconnects by itself), which keeps a forgotten tab from holding a
+connection, and a server shutdown from waiting on it, for long.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from monitorx.api.errors import ERROR_RESPONSES
+from monitorx.api.security import require, services
+from monitorx.services.keys import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERROR_RESPONSES)
+STREAM_LIFETIME_S = 120.0
+
+
+def _snapshot(request: Request, project_id: int) -> dict[str, Any]:
+    svc = services(request)
+    return {
+        "time": time.time(),
+        "models": svc.query.list_models(project_id),
+        "hosts": svc.query.hosts(project_id),
+    }
+
+
+@router.get(
+    "/stream",
+    summary="Live updates: server-sent events with every model's health and every host's latest sample",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "`event: health` every few seconds"}},
+)
+async def stream(
+    request: Request,
+    interval: Annotated[float | None, Query(gt=0.5, le=120, description="Seconds between events")] = None,
+    principal: Principal = Depends(require("read")),
+) -> StreamingResponse:
+    every = interval or services(request).settings.stream_interval_s
+
+    async def events() -> AsyncIterator[bytes]:
+        yield f"retry: {int(every * 1000)}\n\n".encode()
+        deadline = time.monotonic() + STREAM_LIFETIME_S
+        while time.monotonic() < deadline:
+            data = await run_in_threadpool(_snapshot, request, principal.project_id)
+            yield b"event: health\ndata: " + orjson.dumps(data) + b"\n\n"
+            await asyncio.sleep(every)
+            if await request.is_disconnected():
+                return
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
