@@ -24,12 +24,13 @@ import sys
 import tempfile
 import time
 import uuid
-import zlib
 from pathlib import Path
 
 import httpx
 import numpy as np
 import orjson
+
+from monitorx.store import codec
 
 ADMIN_KEY = "mx_0badc0de_" + "Q" * 43
 QS = {"latency_p50": 0.5, "latency_p95": 0.95, "latency_p99": 0.99}
@@ -88,7 +89,7 @@ def exact_from_chunks(db: Path, start: float, end: float) -> np.ndarray:
     lat_list: list[float] = []
     with sqlite3.connect(db) as conn:
         for (data,) in conn.execute("SELECT data FROM event_chunks WHERE max_ts >= ? AND min_ts < ?", (start, end)):
-            for e in orjson.loads(zlib.decompress(data)):
+            for e in codec.unpack(data):
                 if start <= e["timestamp"] < end and e.get("latency_ms") is not None:
                     ts_list.append(e["timestamp"])
                     lat_list.append(e["latency_ms"])

@@ -26,12 +26,19 @@ MINUTE = 60
 GroupKey = tuple[str, str, str, int]  # model, version, environment, minute
 
 
+_NO_FEATURES: dict[str, Any] = {}
+
+
 @dataclass
 class FeatureColumns:
-    """The feature values of one batch, by (model, version, environment, minute)."""
+    """The feature values of one batch, by (model, version, environment, minute).
 
-    groups: dict[GroupKey, dict[str, list[Any]]] = field(default_factory=dict)
-    rows: dict[GroupKey, int] = field(default_factory=dict)
+    Events are only gathered here (two appends each); columns are built per group afterwards, one
+    list comprehension per feature, which also fills None where an event lacks the feature.
+    """
+
+    groups: dict[GroupKey, tuple[list[dict[str, Any]], list[Any]]] = field(default_factory=dict)
+    _columns: list[tuple[GroupKey, str, list[Any]]] | None = None
 
     def add(self, ev: dict[str, Any]) -> None:
         feats = ev.get("features")
@@ -39,32 +46,27 @@ class FeatureColumns:
         if not feats and pred is None:
             return
         key = (ev["model"], ev["version"], ev["environment"], int(ev["timestamp"] // MINUTE) * MINUTE)
-        cols = self.groups.get(key)
-        if cols is None:
-            cols = self.groups[key] = {}
-            self.rows[key] = 0
-        self.rows[key] += 1
-        if feats:
-            for name, value in feats.items():
-                col = cols.get(name)
-                if col is None:
-                    cols[name] = [value]
-                else:
-                    col.append(value)
-        if isinstance(pred, dict):
-            for name, value in pred.items():
-                cols.setdefault(f"{PREDICTION}.{name}", []).append(value)
-        elif pred is not None:
-            cols.setdefault(PREDICTION, []).append(pred)
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = ([], [])
+        group[0].append(feats or _NO_FEATURES)
+        group[1].append(pred)
 
-    def padded(self) -> Iterable[tuple[GroupKey, str, list[Any]]]:
-        """Each column, with None for the events of its group that did not carry it."""
-        for key, cols in self.groups.items():
-            n = self.rows[key]
-            for name, values in cols.items():
-                if len(values) < n:
-                    values.extend([None] * (n - len(values)))
-                yield key, name, values
+    def columns(self) -> list[tuple[GroupKey, str, list[Any]]]:
+        """Every (group, feature, values) of the batch, built once."""
+        if self._columns is None:
+            self._columns = list(self._build())
+        return self._columns
+
+    def _build(self) -> Iterable[tuple[GroupKey, str, list[Any]]]:
+        for key, (feats, preds) in self.groups.items():
+            for name in set().union(*feats):
+                yield key, name, [f.get(name) for f in feats]
+            if any(isinstance(p, dict) for p in preds):
+                for name in set().union(*(p for p in preds if isinstance(p, dict))):
+                    yield key, f"{PREDICTION}.{name}", [p.get(name) if isinstance(p, dict) else None for p in preds]
+            elif any(p is not None for p in preds):
+                yield key, PREDICTION, preds
 
 
 def split_by_kind(values: list[Any], kind: FeatureKind) -> tuple[list[Any], int]:
@@ -154,7 +156,7 @@ def summary_rows(
     columns: FeatureColumns, model_ids: dict[str, int], kinds: dict[tuple[int, str], FeatureKind]
 ) -> list[dict[str, Any]]:
     rows = []
-    for (model, version, env, minute), name, values in columns.padded():
+    for (model, version, env, minute), name, values in columns.columns():
         mid = model_ids[model]
         kind = kinds.get((mid, name))
         if kind is None:
@@ -178,8 +180,6 @@ def summary_rows(
 
 def wanted_kinds(columns: FeatureColumns, model_ids: dict[str, int]) -> dict[tuple[int, str], list[Any]]:
     wanted: dict[tuple[int, str], list[Any]] = {}
-    for (model, *_), cols in columns.groups.items():
-        mid = model_ids[model]
-        for name, values in cols.items():
-            wanted.setdefault((mid, name), []).extend(values[:50])  # a sample suffices to infer
+    for (model, *_), name, values in columns.columns():
+        wanted.setdefault((model_ids[model], name), []).extend(values[:50])  # a sample suffices to infer
     return wanted

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +18,7 @@ from monitorx.services.features import FeatureColumns, FeatureKinds, summary_row
 from monitorx.services.registry import Registry, canonical_tags
 from monitorx.services.rollup import Columns, partials
 from monitorx.services.schemas import EventBatch, ResourceBatch
+from monitorx.store import codec
 from monitorx.store import tables as t
 from monitorx.store.database import Database
 
@@ -131,7 +131,7 @@ class IngestService:
                 min(e["timestamp"] for e in evs),
                 max(e["timestamp"] for e in evs),
                 len(evs),
-                zlib.compress(orjson.dumps(evs), 1),
+                codec.pack(evs),
             )
             for name, evs in by_model.items()
         ]
@@ -141,7 +141,7 @@ class IngestService:
                 min(p[1] for p in preds),
                 max(p[1] for p in preds),
                 len(preds),
-                zlib.compress(orjson.dumps(preds), 1),
+                codec.pack(preds),
             )
             for name, preds in predictions.items()
         ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import time
-import zlib
 from typing import Annotated, Any
 
 import orjson
@@ -24,6 +23,7 @@ from monitorx.services.ingest import IngestResult, _claim_batch, _epoch, parse
 from monitorx.services.registry import Registry
 from monitorx.services.schemas import BatchId, Timestamp
 from monitorx.stats.quality import classification_metrics, quality_metrics
+from monitorx.store import codec
 from monitorx.store import tables as t
 from monitorx.store.database import Database
 
@@ -128,7 +128,7 @@ class QualityService:
         for (data,) in conn.execute(
             select(pc.c.data).where(pc.c.model_id == model_id, pc.c.max_ts >= start, pc.c.min_ts < end)
         ):
-            for pid, ts, version, env, prediction in orjson.loads(zlib.decompress(data)):
+            for pid, ts, version, env, prediction in codec.unpack(data):
                 if (
                     start <= ts < end
                     and (not versions or version in versions)

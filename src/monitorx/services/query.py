@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +17,7 @@ from monitorx.services.maintenance import minute_cutoff
 from monitorx.services.registry import Model, Registry, Series
 from monitorx.services.rollup import HOUR, MINUTE
 from monitorx.stats import histogram
+from monitorx.store import codec
 from monitorx.store import tables as t
 from monitorx.store.database import Database
 
@@ -387,7 +387,7 @@ class QueryService:
                 # holds nothing newer than the oldest of them, no later chunk can either.
                 if len(out) >= limit and chunk_max < out[limit - 1]["timestamp"]:
                     break
-                for ev in orjson.loads(zlib.decompress(data)):
+                for ev in codec.unpack(data):
                     if start <= ev["timestamp"] <= end and flt.matches(
                         Series(0, ev["version"], ev["environment"], ev.get("tags") or {})
                     ):

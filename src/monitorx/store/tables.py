@@ -134,7 +134,7 @@ rollups = Table(
     Index(None, "bucket_start"),
 )
 
-# Raw events, one compressed chunk per (batch, model): orjson list of normalised events, zlib.
+# Raw events, one compressed chunk per (batch, model): the normalised events (see store/codec.py).
 event_chunks = Table(
     "event_chunks",
     metadata,
@@ -244,7 +244,7 @@ prediction_chunks = Table(
     Column("min_ts", Float, nullable=False),
     Column("max_ts", Float, nullable=False),
     Column("n", Integer, nullable=False),
-    Column("data", LargeBinary, nullable=False),  # zlib(orjson([[id, ts, version, env, prediction], …]))
+    Column("data", LargeBinary, nullable=False),  # codec.pack([[id, ts, version, env, prediction], …])
     Index(None, "model_id", "max_ts"),
     Index(None, "max_ts"),
 )
