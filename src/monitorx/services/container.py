@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from monitorx.config import Settings
 from monitorx.services.bootstrap import Bootstrap, bootstrap
+from monitorx.services.drift import DriftService
 from monitorx.services.ingest import IngestService
 from monitorx.services.keys import KeyStore, RateLimiter
-from monitorx.services.drift import DriftService
 from monitorx.services.maintenance import Maintenance
 from monitorx.services.monitoring import MonitoringService
 from monitorx.services.quality import QualityService
