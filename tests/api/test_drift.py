@@ -18,7 +18,9 @@ from monitorx.stats.drift import dataset_drift_from_arrays
 
 def send_events(api: Any, events: list[dict[str, Any]], size: int = 1000) -> None:
     for i in range(0, len(events), size):
-        r = api.post("/api/v1/events", content=orjson.dumps({"batch_id": uuid.uuid4().hex, "events": events[i:i + size]}))
+        r = api.post(
+            "/api/v1/events", content=orjson.dumps({"batch_id": uuid.uuid4().hex, "events": events[i : i + size]})
+        )
         assert r.status_code == 200, r.text
 
 
@@ -28,7 +30,9 @@ def to_csv(table: dict[str, Any]) -> bytes:
     names = list(table)
     w.writerow(names)
     for row in zip(*(table[n] for n in names), strict=True):
-        w.writerow(["" if v is None else (("true" if v else "false") if isinstance(v, bool | np.bool_) else v) for v in row])
+        w.writerow(
+            ["" if v is None else (("true" if v else "false") if isinstance(v, bool | np.bool_) else v) for v in row]
+        )
     return out.getvalue().encode()
 
 
@@ -56,8 +60,12 @@ def test_drift_through_the_api_matches_truth_and_the_raw_verdict(api: Any, drift
     now = time.time()
     start = now - 3600
     send_events(api, events_from(drift_data.current, start, 3000))
-    r = api.post("/api/v1/models/m/references", params={"name": "training"}, content=to_csv(drift_data.reference),
-                 headers={"Content-Type": "text/csv"})
+    r = api.post(
+        "/api/v1/models/m/references",
+        params={"name": "training"},
+        content=to_csv(drift_data.reference),
+        headers={"Content-Type": "text/csv"},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["rows"] == 4000 and r.json()["active"] is True
     assert r.json()["features"] == {n: t.kind for n, t in drift_data.truth.items()}
@@ -83,8 +91,12 @@ def test_data_quality_findings(api: Any) -> None:
     now = time.time()
     rng = np.random.default_rng(1)
     ref = {"x": rng.normal(0, 1, 2000).tolist(), "colour": rng.choice(["red", "blue"], 2000).tolist()}
-    api.post("/api/v1/models/q/references", params={"name": "r"}, content=orjson.dumps(ref),
-             headers={"Content-Type": "application/json"})
+    api.post(
+        "/api/v1/models/q/references",
+        params={"name": "r"},
+        content=orjson.dumps({"a": ref["a"].tolist()}),
+        headers={"Content-Type": "application/json"},
+    )
     events = []
     for i in range(1000):
         feats: dict[str, Any] = {"x": float(rng.normal(0, 1)), "colour": "red"}
@@ -112,13 +124,19 @@ def test_data_quality_findings(api: Any) -> None:
 def test_a_window_of_live_traffic_as_reference(api: Any) -> None:
     now = time.time()
     rng = np.random.default_rng(2)
-    first = [{"model": "w", "version": "3", "timestamp": now - 7200 + i, "features": {"a": float(rng.normal())}}
-             for i in range(1200)]
-    later = [{"model": "w", "version": "3", "timestamp": now - 1200 + i, "features": {"a": float(rng.normal(1.0))}}
-             for i in range(1200)]
+    first = [
+        {"model": "w", "version": "3", "timestamp": now - 7200 + i, "features": {"a": float(rng.normal())}}
+        for i in range(1200)
+    ]
+    later = [
+        {"model": "w", "version": "3", "timestamp": now - 1200 + i, "features": {"a": float(rng.normal(1.0))}}
+        for i in range(1200)
+    ]
     send_events(api, first + later)
-    r = api.post("/api/v1/models/w/references/window",
-                 json={"name": "first-days-v3", "start": now - 7300, "end": now - 5000, "version": ["3"]})
+    r = api.post(
+        "/api/v1/models/w/references/window",
+        json={"name": "first-days-v3", "start": now - 7300, "end": now - 5000, "version": ["3"]},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["source"] == "window" and r.json()["rows"] == 1200
     same = api.get("/api/v1/models/w/drift", params={"start": now - 7300, "end": now - 5000}).json()
@@ -131,20 +149,74 @@ def test_a_window_of_live_traffic_as_reference(api: Any) -> None:
 
 def test_reference_errors_are_clear(api: Any) -> None:
     send_events(api, [{"model": "m", "features": {"a": 1.0}}])
-    bad_type = api.post("/api/v1/models/m/references", params={"name": "x"}, content=b"a\n1\n",
-                        headers={"Content-Type": "application/xml"})
+    bad_type = api.post(
+        "/api/v1/models/m/references",
+        params={"name": "x"},
+        content=b"a\n1\n",
+        headers={"Content-Type": "application/xml"},
+    )
     assert bad_type.status_code == 415 and "text/csv" in bad_type.json()["message"]
-    ragged = api.post("/api/v1/models/m/references", params={"name": "x"}, content=b"a,b\n1,2\n3\n",
-                      headers={"Content-Type": "text/csv"})
+    ragged = api.post(
+        "/api/v1/models/m/references",
+        params={"name": "x"},
+        content=b"a,b\n1,2\n3\n",
+        headers={"Content-Type": "text/csv"},
+    )
     assert ragged.status_code == 422 and "row 3" in ragged.json()["message"]
     assert api.get("/api/v1/models/m/drift").status_code == 404
-    ok = api.post("/api/v1/models/m/references", params={"name": "x"}, content=b"a\n1\n2\n",
-                  headers={"Content-Type": "text/csv"})
+    ok = api.post(
+        "/api/v1/models/m/references", params={"name": "x"}, content=b"a\n1\n2\n", headers={"Content-Type": "text/csv"}
+    )
     assert ok.status_code == 201
-    dup = api.post("/api/v1/models/m/references", params={"name": "x"}, content=b"a\n1\n",
-                   headers={"Content-Type": "text/csv"})
+    dup = api.post(
+        "/api/v1/models/m/references", params={"name": "x"}, content=b"a\n1\n", headers={"Content-Type": "text/csv"}
+    )
     assert dup.status_code == 409
     assert api.get("/api/v1/models/ghost/drift").status_code == 404
     reader = api.key("read")
-    assert api.post("/api/v1/models/m/references", token=reader, params={"name": "y"}, content=b"a\n1\n",
-                    headers={"Content-Type": "text/csv"}).status_code == 403
+    assert (
+        api.post(
+            "/api/v1/models/m/references",
+            token=reader,
+            params={"name": "y"},
+            content=b"a\n1\n",
+            headers={"Content-Type": "text/csv"},
+        ).status_code
+        == 403
+    )
+
+
+def test_drift_by_tag(api: Any) -> None:
+    now = time.time()
+    rng = np.random.default_rng(4)
+    ref = {"a": rng.normal(0, 1, 3000)}
+    api.post(
+        "/api/v1/models/t/references",
+        params={"name": "r"},
+        content=orjson.dumps({"a": ref["a"].tolist()}),
+        headers={"Content-Type": "application/json"},
+    )
+    events = [
+        {
+            "model": "t",
+            "timestamp": now - 1000 + i / 2,
+            "tags": {"region": region},
+            "features": {"a": float(rng.normal(1.5 if region == "us" else 0.0, 1))},
+        }
+        for i in range(2000)
+        for region in (("eu", "us")[i % 2],)
+    ]
+    send_events(api, events)
+    params = {"start": now - 1100, "end": now}
+    eu = api.get("/api/v1/models/t/drift", params={**params, "tag": "region:eu"}).json()
+    us = api.get("/api/v1/models/t/drift", params={**params, "tag": "region:us"}).json()
+    assert eu["rows"] == us["rows"] == 1000
+    for region, answer in (("eu", eu), ("us", us)):  # each verdict is the one on that region's raw rows alone
+        rows = {"a": np.array([e["features"]["a"] for e in events if e["tags"]["region"] == region])}
+        exact = dataset_drift_from_arrays(ref, rows).to_dict()["features"]["a"]
+        got = answer["drift"]["features"]["a"]
+        assert got["drifted"] == exact["drifted"] and got["statistic"] == pytest.approx(exact["statistic"], abs=1e-9)
+    assert us["drift"]["features"]["a"]["drifted"] is True  # a 1.5-sd shift in one region only
+    assert us["window"]["tags"] == {"region": "us"}
+    nobody = api.get("/api/v1/models/t/drift", params={**params, "tag": "region:mars"}).json()
+    assert nobody["rows"] == 0 and nobody["drift"]["features"] == {}

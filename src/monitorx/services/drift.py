@@ -19,7 +19,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from monitorx.errors import Conflict, InvalidInput, NotFound
 from monitorx.services.features import PREDICTION
 from monitorx.services.maintenance import minute_cutoff
-from monitorx.services.query import read_ranges
+from monitorx.services.query import SeriesFilter, read_ranges
 from monitorx.services.registry import Model, Registry, insert_ignore
 from monitorx.stats.drift import DriftPolicy, FeatureDriftConfig, dataset_drift
 from monitorx.stats.summaries import (
@@ -33,12 +33,6 @@ from monitorx.stats.summaries import (
 )
 from monitorx.store import tables as t
 from monitorx.store.database import Database
-
-
-@dataclass(frozen=True)
-class WindowFilter:
-    versions: tuple[str, ...] = ()
-    environments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,8 +91,12 @@ class DriftService:
         self.minute_days = minute_days
 
     # -- windows ----------------------------------------------------------------------------
-    def window(self, conn: Connection, model_id: int, start: float, end: float, flt: WindowFilter) -> Window:
+    def window(self, conn: Connection, model_id: int, start: float, end: float, flt: SeriesFilter) -> Window:
+        """Merged summaries of the window, over the model's series (version, environment, tags) in the filter."""
         tb = t.feature_summaries
+        series = [s.id for s in self.registry.series_of(conn, model_id) if flt.matches(s)]
+        if not series:
+            return Window({}, {})
         rows: list[Any] = []
         for resolution, in_hour, lo, hi in read_ranges(
             start, end, end - start, 1, minute_cutoff(time.time(), self.minute_days)
@@ -111,10 +109,7 @@ class DriftService:
             ]
             if in_hour is not None:
                 where.append(tb.c.in_hour.is_(in_hour))
-            if flt.versions:
-                where.append(tb.c.version.in_(flt.versions))
-            if flt.environments:
-                where.append(tb.c.environment.in_(flt.environments))
+            where.append(tb.c.series_id.in_(series))
             rows += conn.execute(select(tb.c.feature, tb.c.type_errors, tb.c.summary).where(*where)).all()
         blobs: dict[str, list[bytes]] = defaultdict(list)
         errors: dict[str, int] = defaultdict(int)
@@ -157,7 +152,7 @@ class DriftService:
         return self._store_reference(model, name, "upload", rows, details, summaries, fix_kinds=True)
 
     def create_reference_from_window(
-        self, project_id: int, model_name: str, name: str, start: float, end: float, flt: WindowFilter
+        self, project_id: int, model_name: str, name: str, start: float, end: float, flt: SeriesFilter
     ) -> ReferenceInfo:
         """A window of the model's own traffic (e.g. the first week of version 3) as its reference."""
         if end <= start:
@@ -168,7 +163,7 @@ class DriftService:
         if not window.summaries:
             raise InvalidInput("the window holds no features: nothing was recorded for this model then")
         rows = max(s.total for s in window.summaries.values())
-        details = {"start": start, "end": end, "versions": list(flt.versions), "environments": list(flt.environments)}
+        details = {"start": start, "end": end, **filter_dict(flt)}
         return self._store_reference(model, name, "window", rows, details, window.summaries)
 
     def _store_reference(
@@ -282,7 +277,7 @@ class DriftService:
         model_name: str,
         start: float,
         end: float,
-        flt: WindowFilter,
+        flt: SeriesFilter,
         reference: str | None = None,
         policy: DriftPolicy | None = None,
     ) -> dict[str, Any]:
@@ -315,17 +310,20 @@ class DriftService:
         rows = max((s.total for s in window.summaries.values()), default=0)
         return {
             "model": model.name,
-            "window": {
-                "start": start,
-                "end": end,
-                "versions": list(flt.versions),
-                "environments": list(flt.environments),
-            },
+            "window": {"start": start, "end": end, **filter_dict(flt)},
             "rows": rows,
             "reference": ref.to_dict(),
             "drift": drift,
             "data_quality": data_quality(window, ref_summaries, drift["features"] | predictions),
         }
+
+
+def filter_dict(flt: SeriesFilter) -> dict[str, Any]:
+    return {
+        "versions": list(flt.versions),
+        "environments": list(flt.environments),
+        "tags": {k: v for k, v in flt.tags},
+    }
 
 
 def data_quality(

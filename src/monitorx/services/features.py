@@ -1,6 +1,6 @@
 """Feature and prediction summaries kept at ingest, so drift over any window needs no raw rows.
 
-Per model, version, environment and minute, every feature (and the prediction, as the feature
+Per series (model, version, environment, tag set) and minute, every feature (and the prediction, as the feature
 ``__prediction__`` or ``__prediction__.<key>`` for a dict of scores) gets a mergeable summary from
 :mod:`monitorx.stats.summaries`. A feature's kind (numeric or categorical) is fixed the first time
 it is seen, so summaries of different windows merge; a value of the other kind is a type error,
@@ -23,7 +23,7 @@ from monitorx.store import tables as t
 
 PREDICTION = "__prediction__"
 MINUTE = 60
-GroupKey = tuple[str, str, str, int]  # model, version, environment, minute
+GroupKey = tuple[int, int]  # the series' position among the batch's distinct series keys, minute
 
 
 _NO_FEATURES: dict[str, Any] = {}
@@ -31,7 +31,7 @@ _NO_FEATURES: dict[str, Any] = {}
 
 @dataclass
 class FeatureColumns:
-    """The feature values of one batch, by (model, version, environment, minute).
+    """The feature values of one batch, by series and minute.
 
     Events are only gathered here (two appends each); columns are built per group afterwards, one
     list comprehension per feature, which also fills None where an event lacks the feature.
@@ -40,12 +40,12 @@ class FeatureColumns:
     groups: dict[GroupKey, tuple[list[dict[str, Any]], list[Any]]] = field(default_factory=dict)
     _columns: list[tuple[GroupKey, str, list[Any]]] | None = None
 
-    def add(self, ev: dict[str, Any]) -> None:
+    def add(self, ev: dict[str, Any], series_pos: int) -> None:
         feats = ev.get("features")
         pred = ev.get("prediction")
         if not feats and pred is None:
             return
-        key = (ev["model"], ev["version"], ev["environment"], int(ev["timestamp"] // MINUTE) * MINUTE)
+        key = (series_pos, int(ev["timestamp"] // MINUTE) * MINUTE)
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = ([], [])
@@ -153,11 +153,15 @@ class FeatureKinds:
 
 
 def summary_rows(
-    columns: FeatureColumns, model_ids: dict[str, int], kinds: dict[tuple[int, str], FeatureKind]
+    columns: FeatureColumns,
+    model_of: list[int],
+    series_of: list[int],
+    kinds: dict[tuple[int, str], FeatureKind],
 ) -> list[dict[str, Any]]:
+    """Rows for ``feature_summaries``; ``model_of``/``series_of`` give ids by series position."""
     rows = []
-    for (model, version, env, minute), name, values in columns.columns():
-        mid = model_ids[model]
+    for (pos, minute), name, values in columns.columns():
+        mid = model_of[pos]
         kind = kinds.get((mid, name))
         if kind is None:
             continue
@@ -165,8 +169,7 @@ def summary_rows(
         rows.append(
             {
                 "model_id": mid,
-                "version": version,
-                "environment": env,
+                "series_id": series_of[pos],
                 "feature": name,
                 "resolution": MINUTE,
                 "bucket_start": minute,
@@ -178,8 +181,8 @@ def summary_rows(
     return rows
 
 
-def wanted_kinds(columns: FeatureColumns, model_ids: dict[str, int]) -> dict[tuple[int, str], list[Any]]:
+def wanted_kinds(columns: FeatureColumns, model_of: list[int]) -> dict[tuple[int, str], list[Any]]:
     wanted: dict[tuple[int, str], list[Any]] = {}
-    for (model, *_), name, values in columns.columns():
-        wanted.setdefault((model_ids[model], name), []).extend(values[:50])  # a sample suffices to infer
+    for (pos, _), name, values in columns.columns():
+        wanted.setdefault((model_of[pos], name), []).extend(values[:50])  # a sample suffices to infer
     return wanted

@@ -119,11 +119,8 @@ class IngestService:
         now = time.time() if now is None else now
         features = FeatureColumns()
         predictions: dict[str, list[list[Any]]] = {}
-        cols, keys, by_model = self._columns(events, now, features, predictions)
-
-        key_pos: dict[tuple[str, str, str, str], int] = {}
-        series_pos = np.fromiter((key_pos.setdefault(k, len(key_pos)) for k in keys), np.int64, len(keys))
-        cols.series_pos = series_pos
+        key_pos: dict[tuple[str, str, str, str], int] = {}  # each distinct series key, numbered
+        cols, by_model = self._columns(events, now, key_pos, features, predictions)
         rows = partials(cols)
         chunks = [
             (
@@ -181,8 +178,9 @@ class IngestService:
                 )
             kinds = None
             if features.groups:
-                kinds = self.kinds.resolve(conn, wanted_kinds(features, res.model_ids))
-                summaries = summary_rows(features, res.model_ids, kinds.kinds)
+                model_of = [res.model_ids[k[0]] for k in distinct]
+                kinds = self.kinds.resolve(conn, wanted_kinds(features, model_of))
+                summaries = summary_rows(features, model_of, res.series_ids, kinds.kinds)
                 if summaries:
                     conn.execute(insert(t.feature_summaries), summaries)
         self.registry.remember(res)
@@ -194,10 +192,11 @@ class IngestService:
         self,
         events: list[Any],
         now: float,
+        key_pos: dict[tuple[str, str, str, str], int],
         features: FeatureColumns,
         predictions: dict[str, list[list[Any]]],
-    ) -> tuple[Columns, list[tuple[str, str, str, str]], dict[str, list[Any]]]:
-        keys: list[tuple[str, str, str, str]] = []
+    ) -> tuple[Columns, dict[str, list[Any]]]:
+        positions: list[int] = []
         ts_list: list[float] = []
         by_model: dict[str, list[Any]] = {}
         for ev in events:
@@ -210,10 +209,14 @@ class IngestService:
             model = ev["model"]
             version = ev.setdefault("version", DEFAULT_VERSION)
             environment = ev.setdefault("environment", DEFAULT_ENVIRONMENT)
-            keys.append((model, version, environment, canonical_tags(tags) if tags else "{}"))
+            key = (model, version, environment, canonical_tags(tags) if tags else "{}")
+            pos = key_pos.get(key)
+            if pos is None:
+                pos = key_pos[key] = len(key_pos)
+            positions.append(pos)
             ts_list.append(ts)
             by_model.setdefault(model, []).append(ev)
-            features.add(ev)
+            features.add(ev, pos)
             pid = ev.get("prediction_id")
             if pid is not None:
                 predictions.setdefault(model, []).append([pid, ts, version, environment, ev.get("prediction")])
@@ -229,7 +232,7 @@ class IngestService:
         n = len(events)
         error = np.fromiter((ev.get("error", False) for ev in events), np.bool_, n)
         cols = Columns(
-            series_pos=np.zeros(n, np.int64),
+            series_pos=np.array(positions, dtype=np.int64),
             ts=ts_arr,
             latency=np.array([ev.get("latency_ms") for ev in events], dtype=np.float64),
             error=error,
@@ -239,7 +242,7 @@ class IngestService:
             cost=np.array([ev.get("cost_usd") for ev in events], dtype=np.float64),
             ttft=np.array([ev.get("ttft_ms") for ev in events], dtype=np.float64),
         )
-        return cols, keys, by_model
+        return cols, by_model
 
     def ingest_resources(self, project_id: int, body: bytes, now: float | None = None) -> IngestResult:
         batch: ResourceBatch = parse(_RESOURCES, body)

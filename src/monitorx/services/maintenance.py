@@ -41,8 +41,7 @@ def merge_feature_rows(rows: list[Any], resolution: int, bucket_start: int, in_h
     first = rows[0]
     return {
         "model_id": first.model_id,
-        "version": first.version,
-        "environment": first.environment,
+        "series_id": first.series_id,
         "feature": first.feature,
         "resolution": resolution,
         "bucket_start": bucket_start,
@@ -67,7 +66,7 @@ ROLLABLES = (
         ("series_id",),
         lambda rows, res, start, in_hour: merge_rows(rows, res, start, rows[0].series_id, in_hour),
     ),
-    Rollable(t.feature_summaries, ("model_id", "version", "environment", "feature"), merge_feature_rows),
+    Rollable(t.feature_summaries, ("series_id", "feature"), merge_feature_rows),
 )
 
 

@@ -19,8 +19,9 @@ import orjson
 from sqlalchemy import delete, func, insert, select, text
 
 from monitorx.errors import MonitorXError, NotFound
-from monitorx.services.drift import DriftService, WindowFilter, policy_from_config
+from monitorx.services.drift import DriftService, policy_from_config
 from monitorx.services.quality import QualityService
+from monitorx.services.query import SeriesFilter
 from monitorx.services.registry import Model, Registry
 from monitorx.store import tables as t
 from monitorx.store.database import Database
@@ -198,7 +199,7 @@ class MonitoringService:
                 if (start, end) in done:
                     continue
                 try:
-                    r = self.drift.report(project_id, model.name, start, end, WindowFilter(), policy=policy)
+                    r = self.drift.report(project_id, model.name, start, end, SeriesFilter(), policy=policy)
                 except NotFound:
                     return
                 if r["rows"] == 0:

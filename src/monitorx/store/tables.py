@@ -182,14 +182,13 @@ resource_samples = Table(
 # -- drift, data quality and model quality ----------------------------------------------------
 
 # Mergeable summaries of each feature (and of the prediction, as feature "__prediction__") per
-# model, version, environment and minute; folded into hours like rollups (``in_hour``).
+# series (model, version, environment, tag set) and minute; folded into hours like rollups (``in_hour``).
 feature_summaries = Table(
     "feature_summaries",
     metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), nullable=False),
-    Column("version", String(200), nullable=False),
-    Column("environment", String(100), nullable=False),
+    Column("series_id", Id, ForeignKey("series.id", ondelete="CASCADE"), nullable=False),
     Column("feature", String(200), nullable=False),
     Column("resolution", Integer, nullable=False),
     Column("bucket_start", BigInteger, nullable=False),

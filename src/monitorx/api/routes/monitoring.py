@@ -20,15 +20,17 @@ from monitorx.api.routes.ingest import body_schema
 from monitorx.api.security import require, services
 from monitorx.api.timeparse import parse_time
 from monitorx.errors import InvalidInput, MonitorXError
-from monitorx.services.drift import WindowFilter, policy_from_config
+from monitorx.services.drift import policy_from_config
 from monitorx.services.keys import Principal
 from monitorx.services.quality import ActualBatch
+from monitorx.services.query import SeriesFilter, parse_tag_filters
 
 router = APIRouter(prefix="/api/v1", tags=["drift and quality"], responses=ERROR_RESPONSES)
 ModelName = Annotated[str, Path(min_length=1, max_length=200)]
 RefName = Annotated[str, Path(min_length=1, max_length=200)]
 Versions = Annotated[list[str], Query(description="Only these versions (repeatable)")]
 Environments = Annotated[list[str], Query(description="Only these environments (repeatable)")]
+Tags = Annotated[list[str], Query(description="key:value, repeatable; all must match")]
 Time = Annotated[str | None, Query(description="RFC 3339 or epoch seconds")]
 _IN = ConfigDict(extra="forbid", strict=True)
 _CREATED: dict[int | str, dict[str, Any]] = {
@@ -63,6 +65,7 @@ class WindowReferenceIn(BaseModel):
     end: Annotated[float, Field(ge=0, le=1e11, allow_inf_nan=False)]
     version: list[Annotated[str, StringConstraints(max_length=200)]] = []
     environment: list[Annotated[str, StringConstraints(max_length=100)]] = []
+    tag: list[Annotated[str, StringConstraints(max_length=300)]] = []
 
 
 class Report(BaseModel):
@@ -262,7 +265,7 @@ def window_reference(
         body.name,
         body.start,
         body.end,
-        WindowFilter(tuple(body.version), tuple(body.environment)),
+        SeriesFilter(tuple(body.version), tuple(body.environment), parse_tag_filters(body.tag)),
     )
     return Reference(**info.to_dict())
 
@@ -303,6 +306,7 @@ def _report(
     end: str | None,
     version: list[str],
     environment: list[str],
+    tag: list[str],
     reference: str | None,
 ) -> dict[str, Any]:
     svc = services(request)
@@ -313,7 +317,7 @@ def _report(
         model,
         start_ts,
         end_ts,
-        WindowFilter(tuple(version), tuple(environment)),
+        SeriesFilter(tuple(version), tuple(environment), parse_tag_filters(tag)),
         reference,
         policy,
     )
@@ -331,12 +335,13 @@ def drift_report(
     end: Time = None,
     version: Versions = [],  # noqa: B006 - FastAPI copies defaults
     environment: Environments = [],  # noqa: B006
+    tag: Tags = [],  # noqa: B006
     reference: Annotated[
         str | None, Query(max_length=200, description="A reference by name; default: the active one")
     ] = None,
     principal: Principal = Depends(require("read")),
 ) -> Any:
-    return _report(request, principal, model, start, end, version, environment, reference)
+    return _report(request, principal, model, start, end, version, environment, tag, reference)
 
 
 @router.get(
@@ -352,12 +357,13 @@ def drift_report_html(
     end: Time = None,
     version: Versions = [],  # noqa: B006
     environment: Environments = [],  # noqa: B006
+    tag: Tags = [],  # noqa: B006
     reference: Annotated[str | None, Query(max_length=200)] = None,
     principal: Principal = Depends(require("read")),
 ) -> HTMLResponse:
     from monitorx.reports.drift_html import render_drift_report
 
-    report = _report(request, principal, model, start, end, version, environment, reference)
+    report = _report(request, principal, model, start, end, version, environment, tag, reference)
     m = services(request).registry.get_model(principal.project_id, model)
     html = render_drift_report(
         {

@@ -51,8 +51,7 @@ def upgrade() -> None:
         "feature_summaries",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("model_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
-        sa.Column("version", sa.String(length=200), nullable=False),
-        sa.Column("environment", sa.String(length=100), nullable=False),
+        sa.Column("series_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("feature", sa.String(length=200), nullable=False),
         sa.Column("resolution", sa.Integer(), nullable=False),
         sa.Column("bucket_start", sa.BigInteger(), nullable=False),
@@ -61,6 +60,9 @@ def upgrade() -> None:
         sa.Column("summary", sa.LargeBinary(), nullable=False),
         sa.ForeignKeyConstraint(
             ["model_id"], ["models.id"], name=op.f("fk_feature_summaries_model_id_models"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["series_id"], ["series.id"], name=op.f("fk_feature_summaries_series_id_series"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feature_summaries")),
     )
