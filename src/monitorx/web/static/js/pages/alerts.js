@@ -177,7 +177,9 @@ function conditionFields(type) {
 
 function readCondition(form, type) {
   const v = (n) => form.querySelector(`[name="${n}"]`)?.value ?? "";
-  const num = (n) => (v(n) === "" ? undefined : Number(v(n)));
+  const optional = new Set(["latency_threshold_ms", "window_s", "period_days"]);
+  // An empty required number is NaN, so the form can say "Enter a number." before asking the server.
+  const num = (n) => (v(n) === "" ? (optional.has(n) ? undefined : Number.NaN) : Number(v(n)));
   const c = { type };
   if (type === "metric" || type === "host" || type === "quality") Object.assign(c, { metric: v("metric"), op: v("op"), threshold: num("threshold") });
   if (type === "drift" || type === "data_quality") { if (v("feature")) c.feature = v("feature"); }
