@@ -94,7 +94,7 @@ def test_data_quality_findings(api: Any) -> None:
     api.post(
         "/api/v1/models/q/references",
         params={"name": "r"},
-        content=orjson.dumps({"a": ref["a"].tolist()}),
+        content=orjson.dumps(ref),
         headers={"Content-Type": "application/json"},
     )
     events = []

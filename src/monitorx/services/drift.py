@@ -18,9 +18,9 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from monitorx.errors import Conflict, InvalidInput, NotFound
 from monitorx.services.features import PREDICTION
-from monitorx.services.maintenance import minute_cutoff
-from monitorx.services.query import SeriesFilter, read_ranges
+from monitorx.services.query import SeriesFilter
 from monitorx.services.registry import Model, Registry, insert_ignore
+from monitorx.services.rollup import read_rolled
 from monitorx.stats.drift import DriftPolicy, FeatureDriftConfig, dataset_drift
 from monitorx.stats.summaries import (
     CategoricalSummary,
@@ -95,22 +95,8 @@ class DriftService:
         """Merged summaries of the window, over the model's series (version, environment, tags) in the filter."""
         tb = t.feature_summaries
         series = [s.id for s in self.registry.series_of(conn, model_id) if flt.matches(s)]
-        if not series:
-            return Window({}, {})
-        rows: list[Any] = []
-        for resolution, in_hour, lo, hi in read_ranges(
-            start, end, end - start, 1, minute_cutoff(time.time(), self.minute_days)
-        ):
-            where = [
-                tb.c.model_id == model_id,
-                tb.c.resolution == resolution,
-                tb.c.bucket_start >= lo,
-                tb.c.bucket_start < hi,
-            ]
-            if in_hour is not None:
-                where.append(tb.c.in_hour.is_(in_hour))
-            where.append(tb.c.series_id.in_(series))
-            rows += conn.execute(select(tb.c.feature, tb.c.type_errors, tb.c.summary).where(*where)).all()
+        cols = [tb.c.feature, tb.c.type_errors, tb.c.summary]
+        rows = read_rolled(conn, tb, series, cols, start, end, end - start, 1, self.minute_days)
         blobs: dict[str, list[bytes]] = defaultdict(list)
         errors: dict[str, int] = defaultdict(int)
         for feature, type_errors, blob in rows:

@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 
 from monitorx.config import Settings
 from monitorx.services.rollup import HOUR, MINUTE, merge_rows
+from monitorx.services.rollup import minute_cutoff as minute_cutoff  # re-exported: where callers look for it
 from monitorx.stats.summaries import merge_summaries, summary_from_bytes
 from monitorx.store import tables as t
 from monitorx.store.database import Database
@@ -30,11 +31,6 @@ log = logging.getLogger("monitorx.maintenance")
 _LOCK = 0x4D4F4E58_0002
 _GROUPS_PER_TX = 200
 _CLOSED_AFTER_S = 120  # a minute is compacted once late events for it are unlikely
-
-
-def minute_cutoff(now: float, minute_days: float) -> int:
-    """Hour-aligned time before which only hourly rollups are kept (and read)."""
-    return int((now - minute_days * 86400) // HOUR * HOUR)
 
 
 def merge_feature_rows(rows: list[Any], resolution: int, bucket_start: int, in_hour: bool) -> dict[str, Any]:
@@ -86,18 +82,8 @@ class Maintenance:
     def run(self, now: float | None = None) -> Report | None:
         """One pass; None when another replica holds the maintenance lock."""
         now = time.time() if now is None else now
-        if self.db.sqlite:
-            return self._run(now)
-        with self.db.engine.connect() as lock_conn:
-            got = lock_conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK}).scalar()
-            lock_conn.commit()
-            if not got:
-                return None
-            try:
-                return self._run(now)
-            finally:
-                lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK})
-                lock_conn.commit()
+        with self.db.exclusive(_LOCK) as ours:
+            return self._run(now) if ours else None
 
     def _run(self, now: float) -> Report:
         report = Report()

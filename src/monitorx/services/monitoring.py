@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, func, insert, select
 
 from monitorx.errors import MonitorXError, NotFound
 from monitorx.services.drift import DriftService, policy_from_config
@@ -149,18 +149,8 @@ class MonitoringService:
     def run(self, now: float | None = None) -> EvaluationReport | None:
         """Evaluate what is due; None when another replica holds the evaluation lock."""
         now = time.time() if now is None else now
-        if self.db.sqlite:
-            return self._run(now)
-        with self.db.engine.connect() as lock_conn:
-            got = lock_conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": _LOCK}).scalar()
-            lock_conn.commit()
-            if not got:
-                return None
-            try:
-                return self._run(now)
-            finally:
-                lock_conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _LOCK})
-                lock_conn.commit()
+        with self.db.exclusive(_LOCK) as ours:
+            return self._run(now) if ours else None
 
     def _run(self, now: float) -> EvaluationReport:
         report = EvaluationReport()

@@ -13,9 +13,9 @@ import orjson
 from sqlalchemy import Connection, func, select
 
 from monitorx.errors import InvalidInput, NotFound
-from monitorx.services.maintenance import minute_cutoff
 from monitorx.services.registry import Model, Registry, Series
-from monitorx.services.rollup import HOUR, MINUTE
+from monitorx.services.rollup import read_ranges as read_ranges  # re-exported: where callers look for it
+from monitorx.services.rollup import read_rolled
 from monitorx.stats import histogram
 from monitorx.store import codec
 from monitorx.store import tables as t
@@ -104,39 +104,6 @@ def _nan_to_none(values: npt.NDArray[np.float64]) -> list[float | None]:
     return [None if math.isnan(v) else float(v) for v in values.tolist()]
 
 
-def hourly_span(start: float, end: float, step: float, n_steps: int) -> tuple[int, int] | None:
-    """The hours that lie wholly inside one step each, so hourly rollups can stand in for minutes."""
-    lo = math.ceil(start / HOUR) * HOUR
-    hi = math.floor(end / HOUR) * HOUR
-    if lo >= hi:
-        return None
-    if n_steps == 1 or (start % HOUR == 0 and step % HOUR == 0):
-        return lo, hi
-    return None
-
-
-def read_ranges(
-    start: float, end: float, step: float, n_steps: int, cutoff: int
-) -> list[tuple[int, bool | None, int, int]]:
-    """Which rollup rows answer [start, end): (resolution, in_hour filter, from, to) ranges.
-
-    Hours wholly inside one step are read as hourly rows plus the minutes not yet folded into them;
-    the rest is read as minutes, or, before ``cutoff`` (where minutes are dropped), as hours.
-    Every event is counted once whatever state maintenance has reached.
-    """
-    lo, hi = math.floor(start / MINUTE) * MINUTE, math.ceil(end)
-    span = hourly_span(start, end, step, n_steps)
-    outside = [(lo, hi)] if span is None else [(lo, span[0]), (span[1], hi)]
-    ranges: list[tuple[int, bool | None, int, int]] = []
-    if span is not None:
-        ranges += [(HOUR, None, span[0], span[1]), (MINUTE, False, span[0], span[1])]
-    for a, b in outside:
-        if a < b:
-            ranges.append((MINUTE, None, max(a, cutoff), b))
-            ranges.append((HOUR, None, a, min(b, cutoff)))
-    return [r for r in ranges if r[2] < r[3]]
-
-
 class QueryService:
     def __init__(self, db: Database, registry: Registry, minute_days: float = 30.0) -> None:
         self.db = db
@@ -167,19 +134,7 @@ class QueryService:
             cols += [t.rollups.c.latency_min, t.rollups.c.latency_max, t.rollups.c.latency_hist]
         if need_ttft:
             cols += [t.rollups.c.ttft_min, t.rollups.c.ttft_max, t.rollups.c.ttft_hist]
-        rows: list[Any] = []
-        cutoff = minute_cutoff(time.time(), self.minute_days)
-        ranges = read_ranges(start, end, step, n_steps, cutoff) if series_cells else []
-        for resolution, in_hour, from_ts, to_ts in ranges:
-            where = [
-                t.rollups.c.series_id.in_(list(series_cells)),
-                t.rollups.c.resolution == resolution,
-                t.rollups.c.bucket_start >= from_ts,
-                t.rollups.c.bucket_start < to_ts,
-            ]
-            if in_hour is not None:
-                where.append(t.rollups.c.in_hour.is_(in_hour))
-            rows += conn.execute(select(*cols).where(*where)).all()
+        rows = read_rolled(conn, t.rollups, series_cells, cols, start, end, step, n_steps, self.minute_days)
 
         out: dict[str, npt.NDArray[np.float64]] = {}
         if rows:
@@ -538,22 +493,8 @@ def _rollup_rows(
     qs: QueryService, conn: Connection, cells: dict[int, int], start: float, end: float, columns: list[str]
 ) -> list[Any]:
     """Rollup rows of the series in ``cells`` covering [start, end) once each, as ``aggregate`` reads them."""
-    if not cells:
-        return []
-    cutoff = minute_cutoff(time.time(), qs.minute_days)
     cols = [t.rollups.c.series_id, *(t.rollups.c[c] for c in columns)]
-    rows: list[Any] = []
-    for resolution, in_hour, from_ts, to_ts in read_ranges(start, end, end - start, 1, cutoff):
-        where = [
-            t.rollups.c.series_id.in_(list(cells)),
-            t.rollups.c.resolution == resolution,
-            t.rollups.c.bucket_start >= from_ts,
-            t.rollups.c.bucket_start < to_ts,
-        ]
-        if in_hour is not None:
-            where.append(t.rollups.c.in_hour.is_(in_hour))
-        rows += conn.execute(select(*cols).where(*where)).all()
-    return rows
+    return read_rolled(conn, t.rollups, cells, cols, start, end, end - start, 1, qs.minute_days)
 
 
 def _check_range(start: float, end: float) -> None:

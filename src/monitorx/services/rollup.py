@@ -2,17 +2,93 @@
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import orjson
+from sqlalchemy import Connection, Table, select
 
 from monitorx.stats import histogram
 
 MINUTE = 60
 HOUR = 3600
+
+
+def minute_cutoff(now: float, minute_days: float) -> int:
+    """Hour-aligned time before which only hourly rows are kept (and read)."""
+    return int((now - minute_days * 86400) // HOUR * HOUR)
+
+
+def hourly_span(start: float, end: float, step: float, n_steps: int) -> tuple[int, int] | None:
+    """The hours that lie wholly inside one step each, so hourly rollups can stand in for minutes."""
+    lo = math.ceil(start / HOUR) * HOUR
+    hi = math.floor(end / HOUR) * HOUR
+    if lo >= hi:
+        return None
+    if n_steps == 1 or (start % HOUR == 0 and step % HOUR == 0):
+        return lo, hi
+    return None
+
+
+def read_ranges(
+    start: float, end: float, step: float, n_steps: int, cutoff: int
+) -> list[tuple[int, bool | None, int, int]]:
+    """Which rollup rows answer [start, end): (resolution, in_hour filter, from, to) ranges.
+
+    Hours wholly inside one step are read as hourly rows plus the minutes not yet folded into them;
+    the rest is read as minutes, or, before ``cutoff`` (where minutes are dropped), as hours.
+    Every event is counted once whatever state maintenance has reached.
+    """
+    lo, hi = math.floor(start / MINUTE) * MINUTE, math.ceil(end)
+    span = hourly_span(start, end, step, n_steps)
+    outside = [(lo, hi)] if span is None else [(lo, span[0]), (span[1], hi)]
+    ranges: list[tuple[int, bool | None, int, int]] = []
+    if span is not None:
+        ranges += [(HOUR, None, span[0], span[1]), (MINUTE, False, span[0], span[1])]
+    for a, b in outside:
+        if a < b:
+            ranges.append((MINUTE, None, max(a, cutoff), b))
+            ranges.append((HOUR, None, a, min(b, cutoff)))
+    return [r for r in ranges if r[2] < r[3]]
+
+
+def read_rolled(
+    conn: Connection,
+    table: Table,
+    series_ids: Collection[int],
+    columns: Sequence[Any],
+    start: float,
+    end: float,
+    step: float,
+    n_steps: int,
+    minute_days: float,
+) -> list[Any]:
+    """The rows of ``table`` (rollups or feature summaries) that answer [start, end) for these series.
+
+    Every event is read once: see :func:`read_ranges`.
+    """
+    if not series_ids:
+        return []
+    ids = list(series_ids)
+    rows: list[Any] = []
+    for resolution, in_hour, from_ts, to_ts in read_ranges(
+        start, end, step, n_steps, minute_cutoff(time.time(), minute_days)
+    ):
+        where = [
+            table.c.series_id.in_(ids),
+            table.c.resolution == resolution,
+            table.c.bucket_start >= from_ts,
+            table.c.bucket_start < to_ts,
+        ]
+        if in_hour is not None:
+            where.append(table.c.in_hour.is_(in_hour))
+        rows += conn.execute(select(*columns).where(*where)).all()
+    return rows
 
 
 @dataclass

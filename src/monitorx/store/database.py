@@ -6,7 +6,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, text
 
 from monitorx.store.engine import is_sqlite, make_engine
 
@@ -37,6 +37,26 @@ class Database:
         else:
             with self.engine.begin() as conn:
                 yield conn
+
+    @contextmanager
+    def exclusive(self, key: int) -> Iterator[bool]:
+        """Whether this process may do once-only work (maintenance, evaluation) now.
+
+        On PostgreSQL a session advisory lock decides among replicas: the holder's session ends if
+        it dies, freeing the lock for another. A SQLite file has one server process: always True.
+        """
+        if self.sqlite:
+            yield True
+            return
+        with self.engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    conn.commit()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
