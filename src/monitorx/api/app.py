@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitorx import __version__
 from monitorx.api import errors
-from monitorx.api.routes import admin, health, ingest, monitoring, query, session
+from monitorx.api.routes import admin, health, ingest, metrics, monitoring, query, session
 from monitorx.api.security import SecurityHeaders
 from monitorx.config import Settings
 from monitorx.services.container import Services
@@ -73,6 +73,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(query.router)
     app.include_router(admin.router)
     app.include_router(monitoring.router)
+    app.include_router(metrics.router)
     app.include_router(session.router)
     app.include_router(stream.router)
     _docs(app)

@@ -6,6 +6,7 @@ from monitorx.config import Settings
 from monitorx.services.bootstrap import Bootstrap, bootstrap
 from monitorx.services.drift import DriftService
 from monitorx.services.ingest import IngestService
+from monitorx.services.exposition import Exposition
 from monitorx.services.keys import KeyStore, RateLimiter
 from monitorx.services.maintenance import Maintenance
 from monitorx.services.monitoring import MonitoringService
@@ -34,6 +35,7 @@ class Services:
         self.quality = QualityService(self.db, self.registry, settings.max_batch_events)
         self.monitoring = MonitoringService(self.db, self.registry, self.drift, self.quality)
         self.boot: Bootstrap | None = None
+        self.exposition = Exposition(self.db, self.registry, self.query)
 
     def start(self) -> Bootstrap:
         """Migrate (or check the schema), then make sure a project and an admin key exist."""

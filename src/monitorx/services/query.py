@@ -261,7 +261,7 @@ class QueryService:
         with self.db.read() as conn:
             _, cells = self._groups(conn, model, flt, None)
             _, values = self.aggregate(conn, cells, 1, start, end, end - start, list(METRICS))
-            last = self._last_event(conn, [model.id]).get(model.id)
+            last = self.last_event(conn, [model.id]).get(model.id)
         stats = {m: _nan_to_none(values[m][0])[0] for m in METRICS}
         return {
             "model": _model_dict(model),
@@ -271,7 +271,7 @@ class QueryService:
             "stats": stats,
         }
 
-    def _last_event(self, conn: Connection, model_ids: list[int]) -> dict[int, float]:
+    def last_event(self, conn: Connection, model_ids: list[int]) -> dict[int, float]:
         if not model_ids:
             return {}
         rows = conn.execute(
@@ -311,7 +311,7 @@ class QueryService:
                 for s in self.registry.series_of(conn, m.id):
                     cells[s.id] = g
             _, values = self.aggregate(conn, cells, len(models), now - window_s, now, window_s, health)
-            last = self._last_event(conn, [m.id for m in models])
+            last = self.last_event(conn, [m.id for m in models])
         return [
             {
                 **_model_dict(m),
