@@ -55,21 +55,14 @@ export async function api(path, { method = "GET", body, params, signal } = {}) {
   return data;
 }
 
-// Whether an API route exists (routes that other parts of MonitorX add over time).
-let openapi = null;
-export async function hasRoute(prefix) {
-  if (!openapi) {
-    openapi = fetch("/openapi.json", { credentials: "same-origin" })
-      .then((r) => (r.ok ? r.json() : { paths: {} }))
-      .catch(() => ({ paths: {} }));
+// Whether an API route exists (routes that other parts of MonitorX add over time). A probe, not
+// the OpenAPI document: that is ~200 kB, more than the whole overview page.
+const probes = new Map();
+export function hasRoute(probePath) {
+  if (!probes.has(probePath)) {
+    probes.set(probePath, api(probePath).then(() => true, (err) => !(err.status === 404 && err.message === "Not Found") && err.status !== 405));
   }
-  const doc = await openapi;
-  return Object.keys(doc.paths || {}).some((p) => p === prefix || p.startsWith(prefix));
-}
-
-export async function openapiDoc() {
-  await hasRoute("/");
-  return openapi;
+  return probes.get(probePath);
 }
 
 export function can(scope) {

@@ -45,7 +45,7 @@ function groupName(labels) {
 }
 
 /** Time series from a /series answer; ``onZoom(start, end)`` when the user zooms the x axis. */
-export async function timeChart(el, answer, metrics, { names = {}, unit = "", percent = false, onZoom } = {}) {
+export async function timeChart(el, answer, metrics, { names = {}, unit = "", percent = false, onZoom, tickformat } = {}) {
   const Plotly = await loadPlotly();
   const x = answer.timestamps.map((t) => new Date(t * 1000));
   const traces = [];
@@ -62,7 +62,7 @@ export async function timeChart(el, answer, metrics, { names = {}, unit = "", pe
     });
   });
   const layout = baseLayout({
-    yaxis: { gridcolor: "#eef1f5", rangemode: "tozero", tickformat: percent ? ".1%" : "~s", ticksuffix: unit && !percent ? " " + unit : "" },
+    yaxis: { gridcolor: "#eef1f5", rangemode: "tozero", tickformat: tickformat || (percent ? ".1%" : "~s"), ticksuffix: unit && !percent ? " " + unit : "" },
     showlegend: traces.length > 1,
   });
   await Plotly.react(el, traces, layout, CONFIG);

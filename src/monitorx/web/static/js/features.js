@@ -11,25 +11,36 @@ export function alertSummary(a) {
 
 /** Firing alerts as [{model, summary, alert}]. */
 export async function firingAlerts() {
-  if (!(await hasRoute("/api/v1/alerts"))) return [];
+  if (!(await hasRoute("alerts?limit=1"))) return [];
   const body = await api("alerts", { params: { state: "firing" } });
-  const list = Array.isArray(body) ? body : body.alerts || body.items || [];
-  return list
-    .filter((a) => (a.state || a.status) === "firing")
-    .map((a) => ({ model: a.model || a.labels?.model || null, summary: alertSummary(a), alert: a }));
+  return (body.alerts || [])
+    .filter((a) => a.state === "firing")
+    .map((a) => ({ model: a.labels?.model || null, summary: alertSummary(a), alert: a }));
 }
 
-/** Latest drift verdict per model name: {label, flagged}. */
+/** Drift per model name, {label, flagged}: the latest scheduled evaluation of the last day; for a
+ * few models without one yet, the drift of the last hour computed now. */
 export async function driftStatus(models) {
-  if (!(await hasRoute("/api/v1/models/{model}/drift"))) return {};
   const out = {};
+  if (!models.length || !(await hasRoute(`models/${encodeURIComponent(models[0].name)}/results?kind=drift`))) return out;
+  const now = Date.now() / 1000;
+  const missing = [];
   await Promise.all(models.map(async (m) => {
     try {
-      const d = await api(`models/${encodeURIComponent(m.name)}/drift`);
-      const v = summariseDrift(d);
-      if (v) out[m.name] = v;
-    } catch { /* no reference yet, or no drift computed: nothing to show */ }
+      const { results } = await api(`models/${encodeURIComponent(m.name)}/results`, { params: { kind: "drift", start: now - 86400, end: now } });
+      const last = results[results.length - 1];
+      if (last) out[m.name] = { flagged: last.flagged, label: last.flagged ? `drift ${Math.round((last.value || 0) * 100)}%` : "ok" };
+      else missing.push(m);
+    } catch { /* no monitoring for this model */ }
   }));
+  if (missing.length <= 8) {
+    await Promise.all(missing.map(async (m) => {
+      try {
+        const v = summariseDrift(await api(`models/${encodeURIComponent(m.name)}/drift`));
+        if (v) out[m.name] = v;
+      } catch { /* no reference yet: nothing to show */ }
+    }));
+  }
   return out;
 }
 

@@ -51,7 +51,7 @@ function parseMatchers(text) {
 const matcherText = (ms) => (ms || []).map((m) => `${m.name}${m.op}${m.value}`).join(", ");
 
 export async function render(app) {
-  if (!(await hasRoute("/api/v1/alerts"))) {
+  if (!(await hasRoute("alerts?limit=1"))) {
     return mount(app, h("div", { class: "empty" }, h("h1", {}, "Alerts"), h("p", {}, "This server has no alerting API yet.")));
   }
   const q = new URLSearchParams(location.search);

@@ -18,7 +18,7 @@ const featureName = (n) => (n === PREDICTION ? "prediction" : n);
 
 export async function render(app, name) {
   const enc = encodeURIComponent(name);
-  if (!(await hasRoute("/api/v1/models/{model}/drift"))) {
+  if (!(await hasRoute(`models/${enc}/references`))) {
     mount(app, h("h1", {}, name), modelTabs(name, "drift"), h("div", { class: "empty" }, "This server has no drift API yet."));
     return null;
   }
@@ -143,7 +143,7 @@ export async function render(app, name) {
       const names = main.length ? main : all;
       if (names.length) {
         const values = Object.fromEntries(names.map((n) => [n, q.points.map((p) => p.metrics[n] ?? null)]));
-        await timeChart(quality, { timestamps: q.points.map((p) => p.start), series: [{ labels: {}, values }] }, names);
+        await timeChart(quality, { timestamps: q.points.map((p) => p.start), series: [{ labels: {}, values }] }, names, { tickformat: ".2f" });
       } else mount(quality, h("p", { class: "hint" }, "No labels have arrived for this range. Send ground truth with ", h("code", {}, "monitorx.log_actual(prediction_id, actual)"), "."));
     } catch (err) { mount(quality, errorBox(err)); }
   }

@@ -139,6 +139,8 @@ export async function render(app) {
     const sorted = [...models].sort((a, b) => order[modelStatus(a, firing)] - order[modelStatus(b, firing)] || a.name.localeCompare(b.name));
     const old = new Map([...grid.querySelectorAll("[data-spark]")].map((el) => [el.dataset.spark, el.firstChild]));
     mount(grid, sorted.map((m) => card(m, firing, drift)));
+    // For measuring the first meaningful paint: the moment the model cards are in the document.
+    if (!performance.getEntriesByName("mx-models").length) performance.mark("mx-models");
     for (const el of grid.querySelectorAll("[data-spark]")) if (old.get(el.dataset.spark)) el.append(old.get(el.dataset.spark));
     if (slot.firstChild !== grid) mount(slot, grid);
   }
