@@ -322,3 +322,150 @@ user_sessions = Table(
     Column("created_at", Float, nullable=False),
     Column("expires_at", Float, nullable=False, index=True),
 )
+
+# -- alerting ---------------------------------------------------------------------------------
+
+# A rule per project, scoped to one model (or every model, model_id NULL) and optional filters.
+# ``condition`` is the JSON of monitorx.services.alerting.specs (metric | host | drift | …).
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE")),
+    Column("name", String(200), nullable=False),
+    Column("origin", String(16), nullable=False),  # user | default
+    Column("filters", Text, nullable=False),  # JSON: {"versions", "environments", "tags"}
+    Column("condition", Text, nullable=False),
+    Column("for_s", Float, nullable=False),
+    Column("keep_firing_for_s", Float, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("labels", Text, nullable=False),
+    Column("annotations", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("last_error", Text),  # why the last evaluation failed; NULL when it worked
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+# Models that have had their default rules created once (deleting a default rule keeps it deleted).
+alert_model_defaults = Table(
+    "alert_model_defaults",
+    metadata,
+    Column("model_id", Id, ForeignKey("models.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", Float, nullable=False),
+)
+
+# One row per alert instance (a rule and a label set) once its condition has held: pending,
+# firing or resolved. Stored so pending timers and firing alerts survive a restart.
+alert_instances = Table(
+    "alert_instances",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("rule_id", Id, ForeignKey("alert_rules.id", ondelete="CASCADE"), nullable=False),
+    Column("fingerprint", String(16), nullable=False),
+    Column("labels", Text, nullable=False),
+    Column("annotations", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | firing | resolved
+    Column("value", Float),
+    Column("active_at", Float, nullable=False),
+    Column("fired_at", Float),
+    Column("resolved_at", Float),
+    Column("keep_firing_since", Float),
+    Column("manual_hold", Boolean, nullable=False),  # resolved by hand while the condition held
+    Column("acknowledged_at", Float),
+    Column("acknowledged_by", String(200)),
+    Column("last_eval_at", Float, nullable=False),
+    UniqueConstraint("rule_id", "fingerprint"),
+    Index(None, "project_id", "state"),
+)
+
+alert_history = Table(
+    "alert_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("instance_id", Id, ForeignKey("alert_instances.id", ondelete="CASCADE"), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("from_state", String(16), nullable=False),
+    Column("to_state", String(16), nullable=False),
+    Column("value", Float),
+    Column("actor", String(200), nullable=False),  # "evaluator" or who acted by hand
+    Column("note", Text, nullable=False),
+    Index(None, "instance_id", "at"),
+    Index(None, "at"),
+)
+
+# A notification channel with its routing (matchers) and grouping timers. Secrets (SMTP password,
+# Slack URL, PagerDuty routing key, webhook signing secret) live only in ``secret``, encrypted.
+alert_channels = Table(
+    "alert_channels",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(16), nullable=False),  # email | slack | pagerduty | webhook
+    Column("config", Text, nullable=False),  # JSON, without secrets
+    Column("secret", Text, nullable=False),  # Fernet token of the JSON of the secret fields
+    Column("matchers", Text, nullable=False),
+    Column("group_by", Text, nullable=False),
+    Column("group_wait_s", Float, nullable=False),
+    Column("group_interval_s", Float, nullable=False),
+    Column("repeat_interval_s", Float, nullable=False),
+    Column("send_resolved", Boolean, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+# Per channel and group: when to flush next and what was last notified (Alertmanager's nflog).
+alert_groups = Table(
+    "alert_groups",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel_id", Id, ForeignKey("alert_channels.id", ondelete="CASCADE"), nullable=False),
+    Column("group_hash", String(64), nullable=False),
+    Column("group_labels", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("next_flush_at", Float, nullable=False),
+    Column("last_notified_at", Float),
+    Column("notified", Text, nullable=False),  # JSON: fingerprint -> alert as last sent firing
+    UniqueConstraint("channel_id", "group_hash"),
+)
+
+alert_silences = Table(
+    "alert_silences",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("project_id", Id, ForeignKey("projects.id", ondelete="CASCADE"), nullable=False),
+    Column("matchers", Text, nullable=False),
+    Column("starts_at", Float, nullable=False),
+    Column("ends_at", Float, nullable=False),
+    Column("comment", Text, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+    Index(None, "project_id", "ends_at"),
+)
+
+# Every delivery attempt, its answer or error: the delivery log.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("channel_id", Id, ForeignKey("alert_channels.id", ondelete="CASCADE"), nullable=False),
+    Column("notification_id", String(64), nullable=False),  # the same for every retry of one message
+    Column("group_key", Text, nullable=False),
+    Column("reason", String(16), nullable=False),  # firing | resolved | update | repeat | test
+    Column("attempt", Integer, nullable=False),
+    Column("status", String(16), nullable=False),  # delivered | retrying | failed
+    Column("at", Float, nullable=False),
+    Column("duration_ms", Float, nullable=False),
+    Column("response_status", Integer),
+    Column("response", Text, nullable=False),
+    Column("error", Text),
+    Index(None, "channel_id", "at"),
+    Index(None, "at"),
+)
