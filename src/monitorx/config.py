@@ -53,6 +53,22 @@ class Settings(BaseSettings):
     )
     maintenance_interval_s: float = Field(60.0, gt=0)
 
+    alert_interval_s: float = Field(15.0, gt=0, description="How often alert rules are evaluated.")
+    alert_allow_hosts: str = Field(
+        "",
+        description="Comma-separated IPs, CIDRs or host names that notification channels may reach even though "
+        "they are private, loopback or link-local (refused by default against SSRF).",
+    )
+    alert_external_url: str | None = Field(None, description="This server's URL as receivers should link to it.")
+    alert_send_timeout_s: float = Field(10.0, gt=0, le=60, description="Timeout of one delivery attempt.")
+    alert_max_attempts: int = Field(4, ge=1, le=10, description="Delivery attempts on 5xx, 429 and timeouts.")
+    alert_retry_base_s: float = Field(1.0, ge=0, le=60, description="First retry delay; doubles per attempt.")
+    secret_key: str | None = Field(
+        None,
+        description="Encrypts notification secrets (any string; a Fernet key is used as is). Default: a key "
+        "file created in data_dir. Replicas must share it.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, url: str | None) -> str | None:

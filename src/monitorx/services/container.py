@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from monitorx.config import Settings
+from monitorx.services.alerting import AlertingService
 from monitorx.services.bootstrap import Bootstrap, bootstrap
 from monitorx.services.drift import DriftService
 from monitorx.services.ingest import IngestService
@@ -36,6 +37,7 @@ class Services:
         self.monitoring = MonitoringService(self.db, self.registry, self.drift, self.quality)
         self.boot: Bootstrap | None = None
         self.exposition = Exposition(self.db, self.registry, self.query)
+        self.alerting = AlertingService(self.db, self.registry, self.query, settings)
 
     def start(self) -> Bootstrap:
         """Migrate (or check the schema), then make sure a project and an admin key exist."""
@@ -47,4 +49,5 @@ class Services:
         return self.boot
 
     def close(self) -> None:
+        self.alerting.close()
         self.db.dispose()

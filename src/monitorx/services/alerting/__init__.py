@@ -6,3 +6,10 @@ numbers), ``state`` (pending → firing → resolved), ``instances`` (stored ale
 PagerDuty, webhooks), ``ssrf``, ``secretbox``, ``leader`` (one replica evaluates), ``evaluator``,
 ``service`` (the facade the API and CLI use).
 """
+
+from __future__ import annotations
+
+from monitorx.services.alerting.clock import Clock, ManualClock, SystemClock
+from monitorx.services.alerting.service import AlertingService
+
+__all__ = ["AlertingService", "Clock", "ManualClock", "SystemClock"]
