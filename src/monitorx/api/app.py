@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from monitorx import __version__
 from monitorx.api import errors
 from monitorx.api.routes import admin, health, ingest, metrics, monitoring, query, session
+from monitorx.api.routes.alerts import router as alerts_router
 from monitorx.api.security import SecurityHeaders
 from monitorx.config import Settings
 from monitorx.services.container import Services
@@ -50,12 +51,16 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             where = f"it is in {boot.key_file}" if boot.key_file else "set MONITORX_ADMIN_KEY to choose it"
             log.warning("created project '%s' and its first admin API key; %s", settings.default_project, where)
         task = asyncio.create_task(_maintenance_loop(svc))
+        alert_task = asyncio.create_task(svc.alerting.run())  # evaluates only on the leading replica
         try:
             yield
         finally:
             task.cancel()
+            alert_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            with contextlib.suppress(asyncio.CancelledError):
+                await alert_task
             svc.close()
 
     app = FastAPI(
@@ -72,6 +77,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(ingest.router)
     app.include_router(query.router)
     app.include_router(admin.router)
+    app.include_router(alerts_router)
     app.include_router(monitoring.router)
     app.include_router(metrics.router)
     app.include_router(session.router)
