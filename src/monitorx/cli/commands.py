@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from monitorx.cli.alerts import app as alerts_app
 from monitorx.cli.remote import reference_app, report_app
 from monitorx.cli.users import users_app
 from monitorx.config import Settings
@@ -25,6 +26,7 @@ app.add_typer(projects_app, name="projects")
 app.add_typer(reference_app, name="reference")
 app.add_typer(report_app, name="report")
 app.add_typer(users_app, name="users")
+app.add_typer(alerts_app, name="alerts")
 
 Host = Annotated[str | None, typer.Option(help="Address to bind [env MONITORX_HOST; default 127.0.0.1]")]
 Port = Annotated[int | None, typer.Option(help="Port [env MONITORX_PORT; default 8000]")]
