@@ -35,6 +35,8 @@ except ImportError:  # pragma: no cover - scripts/test installs it
     sync_playwright = None  # type: ignore[assignment]
 
 pytestmark = pytest.mark.slow
+if sync_playwright is not None:
+    expect.set_options(timeout=TIMEOUT_MS)
 
 
 def _missing() -> str | None:
@@ -319,3 +321,16 @@ def test_create_a_rule_and_a_channel_that_sends_a_test(
     row.locator('[data-action="test"]').click()
     expect(row.locator("[data-test-status]")).to_have_text("delivered 200")
     assert len(httpserver.log) == 1
+
+
+def test_auto_refresh_counts_down_and_redraws(context: BrowserContext, demo: DemoServer) -> None:
+    page = context.new_page()
+    page.goto(demo.url + "/models/image-tagger")
+    expect(page.locator("#app")).to_have_attribute("data-loaded", re.compile(r"^\d+$"))
+    loaded = int(page.locator("#app").get_attribute("data-loaded") or 0)
+    page.select_option("#refresh", "5")
+    expect(page).to_have_url(demo.url + "/models/image-tagger?refresh=5")
+    expect(page.locator("#countdown")).to_have_text(re.compile(r"^[1-5]s$"))
+    expect(page.locator("#app")).to_have_attribute("data-loaded", str(loaded + 1))
+    page.select_option("#refresh", "0")
+    expect(page.locator("#countdown")).to_have_text("")

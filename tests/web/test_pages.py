@@ -62,7 +62,10 @@ def test_the_chart_library_comes_gzip_compressed_from_the_plotly_package(api: An
 
 def test_the_stream_pushes_model_health(api: Any) -> None:
     api.post("/api/v1/events", json={"batch_id": "s1", "events": [{"model": "fraud", "latency_ms": 12.0}]})
-    with api.client.stream("GET", "/api/v1/stream", params={"interval": 1}, headers=api.headers()) as r:
+    plain = api.get("/api/v1/stream")  # no Accept: text/event-stream: one event, then the end
+    assert plain.status_code == 200 and plain.text.count("event: health") == 1
+    headers = {**api.headers(), "Accept": "text/event-stream"}
+    with api.client.stream("GET", "/api/v1/stream", params={"interval": 1}, headers=headers) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         lines = r.iter_lines()
         event = data = None

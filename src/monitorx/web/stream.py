@@ -1,7 +1,8 @@
 """``GET /api/v1/stream``: live model health pushed to the dashboard as server-sent events.
 
 One ``health`` event every ``stream_interval_s`` seconds carries what ``GET /api/v1/models`` and
-``GET /api/v1/hosts`` answer, so a page updates without polling. A stream ends after a few minutes
+``GET /api/v1/hosts`` answer, so a page updates without polling. A client that does not send
+``Accept: text/event-stream`` gets one event and the end of the answer. A stream ends after a few minutes
 (the browser's EventSource reconnects by itself), which keeps a forgotten tab from holding a
 connection, and a server shutdown from waiting on it, for long.
 """
@@ -37,7 +38,8 @@ def _snapshot(request: Request, project_id: int) -> dict[str, Any]:
 
 @router.get(
     "/stream",
-    summary="Live updates: server-sent events with every model's health and every host's latest sample",
+    summary="Live updates: server-sent events with every model's health and every host's latest sample "
+    "(one event unless the request accepts text/event-stream)",
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "`event: health` every few seconds"}},
 )
@@ -47,13 +49,17 @@ async def stream(
     principal: Principal = Depends(require("read")),
 ) -> StreamingResponse:
     every = interval or services(request).settings.stream_interval_s
+    # A client that does not ask for an event stream (curl, a fuzzer) gets one snapshot, not a hang.
+    lifetime = STREAM_LIFETIME_S if "text/event-stream" in request.headers.get("accept", "") else 0.0
 
     async def events() -> AsyncIterator[bytes]:
         yield f"retry: {int(every * 1000)}\n\n".encode()
-        deadline = time.monotonic() + STREAM_LIFETIME_S
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + lifetime
+        while True:
             data = await run_in_threadpool(_snapshot, request, principal.project_id)
             yield b"event: health\ndata: " + orjson.dumps(data) + b"\n\n"
+            if time.monotonic() >= deadline:
+                return
             await asyncio.sleep(every)
             if await request.is_disconnected():
                 return
