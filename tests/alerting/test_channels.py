@@ -339,3 +339,109 @@ def test_secrets_are_encrypted_at_rest_and_a_wrong_key_is_reported(
 
     with pytest.raises(SecretError, match="MONITORX_SECRET_KEY"):
         other.open(ch.sealed)
+
+
+def _self_signed(tmp_path: Any) -> tuple[str, str]:
+    """A certificate for localhost / 127.0.0.1 that the test then trusts (SSL_CERT_FILE)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_path), str(key_path)
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_email_over_tls_logs_in_with_the_stored_password(
+    services: Any, alerting: AlertingService, tmp_path: Any, monkeypatch: pytest.MonkeyPatch, security: str
+) -> None:
+    import ssl
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    from conftest import free_port
+
+    cert, key = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", cert)  # the sender verifies certificates with the default trust store
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    logins: list[tuple[bytes, bytes]] = []
+    inbox = Inbox()
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            from email import message_from_bytes
+
+            inbox.handle_message(message_from_bytes(envelope.content))
+            return "250 OK"
+
+    def authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        logins.append((auth_data.login, auth_data.password))
+        return AuthResult(success=auth_data.password == b"s3cr3t")
+
+    port = free_port()
+    tls_kwargs: dict[str, Any] = (
+        {"tls_context": server_ctx, "require_starttls": True} if security == "starttls" else {"ssl_context": server_ctx}
+    )
+    # aiosmtpd offers AUTH on an implicit-TLS socket only with auth_require_tls off (it is TLS all along).
+    controller = Controller(
+        Handler(),
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_require_tls=security == "starttls",
+        **tls_kwargs,
+    )
+    controller.start()
+    try:
+        spec = {
+            "name": security,
+            "config": {
+                "kind": "email",
+                "host": "localhost",  # the name the certificate is checked against; 127.0.0.1 is connected to
+                "port": port,
+                "security": security,
+                "username": "bot",
+                "password": "s3cr3t",
+                "from_addr": "monitorx@example.org",
+                "to": ["oncall@example.org"],
+            },
+        }
+        ch, _ = alerting.channels.create(project(services), ChannelIn.model_validate(spec))
+        (record,) = alerting.test_channel(project(services), ch.id, "key:test")
+        assert record.status == "delivered", record.error
+        assert logins == [(b"bot", b"s3cr3t")]
+        assert inbox.messages[0]["Subject"].startswith("[FIRING:1] MonitorXTest")
+        monkeypatch.delenv("SSL_CERT_FILE")  # an untrusted certificate is refused, and not retried
+        (record,) = alerting.test_channel(project(services), ch.id, "key:test")
+        assert record.status == "failed" and "certificate verify failed" in (record.error or "")
+    finally:
+        controller.stop()

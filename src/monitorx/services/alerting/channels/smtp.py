@@ -24,18 +24,20 @@ from monitorx.services.alerting.ssrf import Refused, resolve
 class _PinnedSMTP(smtplib.SMTP):
     """SMTP that connects to a checked address while keeping the host name (for STARTTLS)."""
 
-    def __init__(self, address: str, timeout: float) -> None:
+    def __init__(self, address: str, host: str, timeout: float) -> None:
         self._address = address
         super().__init__(timeout=timeout)
+        self._host = host  # starttls() checks the certificate against it; connect() does not set it
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         return socket.create_connection((self._address, port), timeout, self.source_address)
 
 
 class _PinnedSMTPS(smtplib.SMTP_SSL):
-    def __init__(self, address: str, timeout: float, context: ssl.SSLContext) -> None:
+    def __init__(self, address: str, host: str, timeout: float, context: ssl.SSLContext) -> None:
         self._address = address
         super().__init__(timeout=timeout, context=context)
+        self._host = host
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         raw = socket.create_connection((self._address, port), timeout, self.source_address)
@@ -67,7 +69,9 @@ def send(n: Notification, config: dict[str, Any], secrets: dict[str, Any], ctx: 
         return Outcome(False, retryable=False, error=str(exc))
     tls = ssl.create_default_context()
     smtp: smtplib.SMTP = (
-        _PinnedSMTPS(address, ctx.timeout_s, tls) if security == "tls" else _PinnedSMTP(address, ctx.timeout_s)
+        _PinnedSMTPS(address, host, ctx.timeout_s, tls)
+        if security == "tls"
+        else _PinnedSMTP(address, host, ctx.timeout_s)
     )
     try:
         smtp.connect(host, port)
@@ -92,8 +96,10 @@ def send(n: Notification, config: dict[str, Any], secrets: dict[str, Any], ctx: 
         return Outcome(
             False, retryable=400 <= exc.smtp_code < 500, status=exc.smtp_code, error=f"SMTP {exc.smtp_code}: {detail}"
         )
-    except (ssl.SSLError, smtplib.SMTPNotSupportedError) as exc:
+    except ssl.SSLError as exc:
         return Outcome(False, retryable=False, error=f"TLS: {exc}")
+    except smtplib.SMTPNotSupportedError as exc:
+        return Outcome(False, retryable=False, error=f"the server does not offer it: {exc}")
     except (OSError, smtplib.SMTPException) as exc:
         return Outcome(False, retryable=True, error=f"{type(exc).__name__}: {exc}")
     finally:
