@@ -177,6 +177,9 @@ async function boot() {
   initControls();
   syncControls();
   scheduleRefresh();
+  // Fetch this page's module while asking who is signed in: one round trip less before data.
+  const route = ROUTES.find(([re]) => re.test(location.pathname));
+  if (route) loaders[route[1]]().catch(() => {});
   try {
     await loadMe();
   } catch (err) {
