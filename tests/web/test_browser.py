@@ -334,3 +334,21 @@ def test_auto_refresh_counts_down_and_redraws(context: BrowserContext, demo: Dem
     expect(page.locator("#app")).to_have_attribute("data-loaded", str(loaded + 1))
     page.select_option("#refresh", "0")
     expect(page.locator("#countdown")).to_have_text("")
+
+
+def test_zooming_a_chart_narrows_the_time_range(context: BrowserContext, demo: DemoServer) -> None:
+    page = context.new_page()
+    page.goto(demo.url + "/models/fraud-detector")
+    expect(page.locator("#app")).to_have_attribute("data-loaded", re.compile(r"^\d+$"))
+    box = page.locator("#chart-throughput .nsewdrag").first.bounding_box()
+    assert box is not None
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.3, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, y, steps=8)
+    page.mouse.up()
+    expect(page).to_have_url(re.compile(r"/models/fraud-detector\?from=\d+&to=\d+$"))
+    expect(page.locator("#range")).to_have_value("custom")
+    q = dict(p.split("=") for p in page.url.split("?")[1].split("&"))
+    span = int(q["to"]) - int(q["from"])
+    assert 600 < span < 3000  # about a third of the hour shown
