@@ -205,3 +205,12 @@ def test_without_auth_the_session_says_so(tmp_path: Any, database_url: str) -> N
     with TestClient(create_app(settings)) as client:
         r = client.get("/api/v1/session")
         assert r.status_code == 200 and r.json()["auth"] is False and r.json()["scopes"] == ["admin"]
+
+
+def test_a_cross_site_form_cannot_sign_a_browser_in(api: Any) -> None:
+    # An HTML form can post JSON-looking text as text/plain, without a CORS preflight; it must not count.
+    _user(api, "mallory", "viewer")
+    browser = TestClient(api.client.app)
+    body = '{"username": "mallory", "password": "' + PASSWORD + '"}'
+    r = browser.post("/api/v1/session", content=body, headers={"Content-Type": "text/plain"})
+    assert r.status_code in (400, 415, 422) and "mx_session" not in browser.cookies
