@@ -10,6 +10,7 @@ connection, and a server shutdown from waiting on it, for long.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
@@ -27,13 +28,29 @@ router = APIRouter(prefix="/api/v1", tags=["query"], responses=ERROR_RESPONSES)
 STREAM_LIFETIME_S = 120.0
 
 
+# Every open tab of a project gets the same snapshot: one query per project and second, not per tab.
+_SHARED_FOR_S = 1.0
+_lock = threading.Lock()
+
+
 def _snapshot(request: Request, project_id: int) -> dict[str, Any]:
     svc = services(request)
-    return {
+    now = time.monotonic()
+    with _lock:
+        shared: dict[int, tuple[float, dict[str, Any]]] | None = getattr(request.app.state, "stream_snapshots", None)
+        if shared is None:
+            shared = request.app.state.stream_snapshots = {}
+        hit = shared.get(project_id)
+    if hit is not None and now - hit[0] < _SHARED_FOR_S:
+        return hit[1]
+    data = {
         "time": time.time(),
         "models": svc.query.list_models(project_id),
         "hosts": svc.query.hosts(project_id),
     }
+    with _lock:
+        shared[project_id] = (now, data)
+    return data
 
 
 @router.get(
