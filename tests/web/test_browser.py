@@ -238,6 +238,22 @@ def test_a_viewer_is_refused_an_editor_action(context: BrowserContext, demo: Dem
         }"""
     )
     assert answer[0] == 403 and "viewer" in answer[1]
+    if "/api/v1/silences" not in demo.api("GET", "/openapi.json").json()["paths"]:
+        return
+    # An editor action: the page offers no form, and the API refuses the session.
+    page.goto(demo.url + "/alerts?tab=silences")
+    expect(page.locator("main")).to_contain_text("Editors and admins create silences.")
+    expect(page.locator("#silence-form")).to_have_count(0)
+    answer = page.evaluate(
+        """async () => {
+            const csrf = document.cookie.match(/mx_csrf=([^;]+)/)[1];
+            const r = await fetch('/api/v1/silences', {method: 'POST', headers: {'Content-Type': 'application/json',
+                'X-CSRF-Token': csrf}, body: JSON.stringify({matchers: [{name: 'model', value: 'fraud-detector'}],
+                duration_s: 3600, comment: 'viewer tries'})});
+            return [r.status, (await r.json()).message];
+        }"""
+    )
+    assert answer[0] == 403 and "viewer" in answer[1]
 
 
 def test_admins_create_and_revoke_keys(context: BrowserContext, demo: DemoServer) -> None:
