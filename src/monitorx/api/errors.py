@@ -39,6 +39,18 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+def json_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Error answers documented as JSON, for routes whose success is not (HTML, plain text).
+
+    FastAPI would otherwise document them in the route's own media type.
+    """
+    schema = {"$ref": "#/components/schemas/ErrorBody"}
+    return {
+        code: {"description": ERROR_RESPONSES[code]["description"], "content": {"application/json": {"schema": schema}}}
+        for code in codes
+    }
+
+
 def _json(
     status: int,
     message: str,

@@ -6,8 +6,8 @@ from monitorx.config import Settings
 from monitorx.services.alerting import AlertingService
 from monitorx.services.bootstrap import Bootstrap, bootstrap
 from monitorx.services.drift import DriftService
-from monitorx.services.ingest import IngestService
 from monitorx.services.exposition import Exposition
+from monitorx.services.ingest import IngestService
 from monitorx.services.keys import KeyStore, RateLimiter
 from monitorx.services.maintenance import Maintenance
 from monitorx.services.monitoring import MonitoringService
@@ -35,9 +35,9 @@ class Services:
         self.drift = DriftService(self.db, self.registry, settings.rollup_minute_days)
         self.quality = QualityService(self.db, self.registry, settings.max_batch_events)
         self.monitoring = MonitoringService(self.db, self.registry, self.drift, self.quality)
-        self.boot: Bootstrap | None = None
         self.exposition = Exposition(self.db, self.registry, self.query)
         self.alerting = AlertingService(self.db, self.registry, self.query, settings)
+        self.boot: Bootstrap | None = None
 
     def start(self) -> Bootstrap:
         """Migrate (or check the schema), then make sure a project and an admin key exist."""

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
-from monitorx.api.errors import ERROR_RESPONSES
+from monitorx.api.errors import json_errors
 from monitorx.api.security import require, services
 from monitorx.services.keys import Principal
 
-router = APIRouter(tags=["metrics"], responses={k: ERROR_RESPONSES[k] for k in (401, 403, 429)})
+router = APIRouter(tags=["metrics"], responses=json_errors(401, 403, 429))
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 

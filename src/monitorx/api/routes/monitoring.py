@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from monitorx.api.body import read_body
-from monitorx.api.errors import ERROR_RESPONSES
+from monitorx.api.errors import ERROR_RESPONSES, json_errors
 from monitorx.api.models import IngestAnswer
 from monitorx.api.routes.ingest import body_schema
 from monitorx.api.security import require, services
@@ -347,7 +347,10 @@ def drift_report(
 @router.get(
     "/models/{model}/drift/report",
     response_class=HTMLResponse,
-    responses={200: {"content": {"text/html": {}}, "description": "A self-contained HTML report"}},
+    responses={
+        **json_errors(401, 403, 404, 422, 429),
+        200: {"content": {"text/html": {}}, "description": "A self-contained HTML report"},
+    },
     summary="The drift report as one self-contained HTML file (no network needed to open it)",
 )
 def drift_report_html(
