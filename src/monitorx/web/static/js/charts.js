@@ -57,7 +57,7 @@ export async function timeChart(el, answer, metrics, { names = {}, unit = "", pe
         x, y: g.values[m], name, type: "scatter", mode: "lines", connectgaps: false,
         line: { width: 1.8, color: PALETTE[(answer.series.length > 1 ? gi : mi) % PALETTE.length],
           dash: answer.series.length > 1 && mi ? ["solid", "dot", "dash"][mi % 3] : "solid" },
-        hovertemplate: percent ? "%{y:.2%}" : `%{y:.3~s}${unit ? " " + unit : ""}`,
+        hovertemplate: percent ? "%{y:.2%}" : `%{y:${tickformat ? tickformat.replace(".0f", ".1f") : ".3~s"}}${unit ? " " + unit : ""}`,
       });
     });
   });
@@ -83,7 +83,7 @@ export async function barChart(el, categories, series, { horizontal = false, uni
     orientation: horizontal ? "h" : "v",
   }));
   const layout = baseLayout({
-    hovermode: "closest", barmode: "group", showlegend: series.length > 1,
+    hovermode: "closest", barmode: "group", showlegend: series.length > 1, bargap: 0.35,
     xaxis: horizontal ? { gridcolor: "#eef1f5", ticksuffix: unit } : { type: "category", automargin: true },
     yaxis: horizontal ? { type: "category", automargin: true, autorange: "reversed" } : { gridcolor: "#eef1f5", ticksuffix: unit },
     margin: { l: horizontal ? 140 : 56, r: 12, t: 8, b: 40 },

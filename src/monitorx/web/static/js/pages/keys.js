@@ -21,7 +21,7 @@ export async function render(app) {
   const expires = h("input", { type: "number", id: "key-expires", min: 1, max: 3650, placeholder: "never", style: "width:7em" });
   const form = h("form", { class: "inline-form", id: "key-form", novalidate: true },
     h("div", {}, h("label", { for: "key-name" }, "Name"), name),
-    h("div", {}, h("label", {}, "Scopes"), h("div", {}, scopes.map((c) => h("label", { class: "inline" }, c, c.value)))),
+    h("div", {}, h("label", {}, "Scopes"), h("div", { class: "checks" }, scopes.map((c) => h("label", { class: "inline" }, c, c.value)))),
     h("div", {}, h("label", { for: "key-expires" }, "Expires after (days)"), expires),
     h("div", {}, h("button", { type: "submit" }, "Create key")));
 

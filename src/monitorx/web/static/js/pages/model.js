@@ -171,11 +171,11 @@ export async function render(app, name) {
       if (mine !== seq) return;
       Object.assign(data, { latency: lat, throughput: thr, errors: err, hist, types });
       await Promise.all([
-        timeChart(charts.latency, lat, latencyMetrics, { names: NAMES, unit: "ms", onZoom }),
-        timeChart(charts.throughput, thr, ["throughput"], { names: NAMES, unit: "/s", onZoom }),
+        timeChart(charts.latency, lat, latencyMetrics, { names: NAMES, unit: "ms", tickformat: ",.0f", onZoom }),
+        timeChart(charts.throughput, thr, ["throughput"], { names: NAMES, unit: "/s", tickformat: ",.2~f", onZoom }),
         timeChart(charts.errors, err, ["error_rate"], { names: NAMES, percent: true, onZoom }),
         hist.edges.length ? histogramChart(charts.hist, hist) : mount(charts.hist, h("p", { class: "hint" }, "No latencies in this range.")),
-        types.types.length ? barChart(charts.types, types.types.slice(0, 10).map((t) => t.type), [{ name: "errors", values: types.types.slice(0, 10).map((t) => t.count), color: "#d64545" }], { horizontal: true })
+        types.types.length ? (charts.types.style.height = `${Math.min(280, 70 + 34 * Math.min(10, types.types.length))}px`) && barChart(charts.types, types.types.slice(0, 10).map((t) => t.type), [{ name: "errors", values: types.types.slice(0, 10).map((t) => t.count), color: "#d64545" }], { horizontal: true })
           : mount(charts.types, h("p", { class: "hint" }, "No errors in this range.")),
       ]);
       if (isLlm) {
@@ -184,8 +184,8 @@ export async function render(app, name) {
         Object.assign(data, { tokens: tok, cost, ttft });
         await Promise.all([
           timeChart(charts.tokens, tok, ["input_tokens", "output_tokens"], { names: NAMES, onZoom }),
-          timeChart(charts.cost, cost, ["cost_usd"], { names: NAMES, unit: "USD", onZoom }),
-          timeChart(charts.ttft, ttft, ["ttft_p50", "ttft_p95"], { names: NAMES, unit: "ms", onZoom }),
+          timeChart(charts.cost, cost, ["cost_usd"], { names: NAMES, tickformat: "$,.3~f", onZoom }),
+          timeChart(charts.ttft, ttft, ["ttft_p50", "ttft_p95"], { names: NAMES, unit: "ms", tickformat: ",.0f", onZoom }),
         ]);
       }
       await Promise.all([drawTable(), drawHosts(mine).catch((e) => mount(hostsBox, errorBox(e)))]);
