@@ -368,3 +368,16 @@ def test_zooming_a_chart_narrows_the_time_range(context: BrowserContext, demo: D
     q = dict(p.split("=") for p in page.url.split("?")[1].split("&"))
     span = int(q["to"]) - int(q["from"])
     assert 600 < span < 3000  # about a third of the hour shown
+
+
+def test_comparing_versions_splits_every_chart_and_stays_in_the_url(context: BrowserContext, demo: DemoServer) -> None:
+    page = context.new_page()
+    page.goto(demo.url + "/models/fraud-detector?range=3h")
+    expect(page.locator("#app")).to_have_attribute("data-loaded", re.compile(r"^\d+$"))
+    page.select_option("#f-compare", "version")
+    expect(page).to_have_url(demo.url + "/models/fraud-detector?range=3h&compare=version")
+    # One trace per version (the demo's canary rolls v2 out beside v1) in the latency chart's legend.
+    expect(page.locator("#chart-latency .legend .traces")).to_have_count(2)
+    expect(page.locator("#chart-latency .legend")).to_contain_text("version=v1")
+    page.reload()
+    expect(page.locator("#f-compare")).to_have_value("version")

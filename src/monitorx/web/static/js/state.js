@@ -30,16 +30,25 @@ export function urlQuery() {
   return s ? "?" + s : "";
 }
 
+/** Put the shared state into the current URL, keeping the page's own parameters (tab, filters). */
+function writeUrl() {
+  const q = new URLSearchParams(location.search);
+  for (const k of ["range", "from", "to", "refresh"]) q.delete(k);
+  for (const [k, v] of new URLSearchParams(urlQuery())) q.set(k, v);
+  const s = q.toString();
+  history.replaceState(history.state, "", location.pathname + (s ? "?" + s : ""));
+}
+
 export function setRange(range, from = null, to = null) {
   Object.assign(state, { range, from, to });
-  history.replaceState(history.state, "", location.pathname + urlQuery());
+  writeUrl();
   emit("range");
 }
 
 export function setRefresh(seconds) {
   state.refresh = seconds;
   localStorage.setItem("mx.refresh", String(seconds));
-  history.replaceState(history.state, "", location.pathname + urlQuery());
+  writeUrl();
   emit("refresh");
 }
 

@@ -32,7 +32,16 @@ export function modelTabs(name, active) {
 export async function render(app, name) {
   const enc = encodeURIComponent(name);
   const model = (await api(`models/${enc}`)).model;
-  const filters = { version: "", environment: "", compare: "" };
+  // Filters live in the URL too (?version=&environment=&compare=), so a link shows the same comparison.
+  const q = new URLSearchParams(location.search);
+  const filters = { version: q.get("version") || "", environment: q.get("environment") || "", compare: q.get("compare") || "" };
+  const setFilter = (key, value) => {
+    filters[key] = value;
+    const url = new URL(location.href);
+    if (value) url.searchParams.set(key, value); else url.searchParams.delete(key);
+    history.replaceState(history.state, "", url);
+    load();
+  };
   const data = {}; // the last answers, for export
   let seq = 0;
 
@@ -44,8 +53,8 @@ export async function render(app, name) {
   } catch { /* raw events may have expired: no tag keys to offer */ }
 
   const select = (id, label, options, key) => h("label", {}, label,
-    h("select", { id, onchange: (ev) => { filters[key] = ev.target.value; load(); } },
-      options.map(([v, t]) => h("option", { value: v }, t))));
+    h("select", { id, onchange: (ev) => setFilter(key, ev.target.value) },
+      options.map(([v, t]) => h("option", { value: v, selected: v === filters[key] }, t))));
   const compareOpts = [["", "nothing"], ["version", "version"], ["environment", "environment"], ...tagKeys.map((k) => [`tag:${k}`, `tag ${k}`])];
   const tableKey = h("select", { id: "table-key", onchange: () => drawTable() },
     [["version", "version"], ["environment", "environment"], ...tagKeys.map((k) => [`tag:${k}`, k])].map(([v, t]) =>

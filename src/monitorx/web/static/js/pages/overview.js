@@ -108,11 +108,19 @@ export async function render(app) {
   const updated = h("span", { class: "hint", id: "last-update" });
   const sparkRange = h("span", { class: "hint" });
   let exportRows = () => ({ columns: [], rows: [] });
+  // With many models, a name filter (kept in the URL as ?q=).
+  const filterBox = h("input", { type: "search", id: "model-filter", placeholder: "Filter models", "aria-label": "Filter models",
+    value: new URLSearchParams(location.search).get("q") || "", oninput: () => {
+      const url = new URL(location.href);
+      if (filterBox.value) url.searchParams.set("q", filterBox.value); else url.searchParams.delete("q");
+      history.replaceState(history.state, "", url);
+      drawModels();
+    } });
 
   mount(app,
     h("div", { class: "page-head" },
       h("div", {}, h("h1", {}, "Models"), h("div", { class: "sub" }, "Health over the last hour; sparklines: p95 latency over ", sparkRange)),
-      h("div", { class: "row-actions" }, updated, exportButtons("models", () => exportRows()))),
+      h("div", { class: "row-actions" }, filterBox, updated, exportButtons("models", () => exportRows()))),
     banner, h("div", { id: "models-slot" }, loading()),
     h("section", { class: "panel", style: "margin-top:16px" }, h("h2", {}, "Hosts"), hostsBox),
   );
@@ -136,7 +144,9 @@ export async function render(app) {
     if (!models.length) return mount(slot, emptyState());
     // Firing first, then warning, then by name.
     const order = { firing: 0, warning: 1, ok: 2, idle: 3 };
-    const sorted = [...models].sort((a, b) => order[modelStatus(a, firing)] - order[modelStatus(b, firing)] || a.name.localeCompare(b.name));
+    const needle = filterBox.value.trim().toLowerCase();
+    const shown = needle ? models.filter((m) => m.name.toLowerCase().includes(needle)) : models;
+    const sorted = [...shown].sort((a, b) => order[modelStatus(a, firing)] - order[modelStatus(b, firing)] || a.name.localeCompare(b.name));
     const old = new Map([...grid.querySelectorAll("[data-spark]")].map((el) => [el.dataset.spark, el.firstChild]));
     mount(grid, sorted.map((m) => card(m, firing, drift)));
     // For measuring the first meaningful paint: the moment the model cards are in the document.
