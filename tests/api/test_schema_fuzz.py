@@ -30,6 +30,7 @@ def fuzz_server(tmp_path: Path) -> Any:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # the run is bounded by --max-time; pytest's default 300 s would cut it short
 def test_no_server_errors_and_no_schema_violations(fuzz_server: LiveServer, tmp_path: Path) -> None:
     cli = Path(sys.executable).with_name("schemathesis")
     cmd = [
@@ -45,13 +46,16 @@ def test_no_server_errors_and_no_schema_violations(fuzz_server: LiveServer, tmp_
         "all",
         "--generation-deterministic",
         "--max-examples",
-        os.environ.get("MONITORX_FUZZ_EXAMPLES", "40"),
+        os.environ.get("MONITORX_FUZZ_EXAMPLES", "20"),
+        # The schemas carry no examples; coverage walks every constraint, fuzzing draws at random.
+        # One worker: two raced inside schemathesis once (a KeyError in its cache), and were no faster.
         "--phases",
-        "examples,coverage,fuzzing",
+        "coverage,fuzzing",
         "--max-time",
-        "400",
+        "480",
         "--exclude-path",
         "/api/v1/keys/{key_id}",  # would revoke the key the run uses
     ]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=500, cwd=tmp_path)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=560, cwd=tmp_path)
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
+    (tmp_path / "schemathesis.log").write_text(done.stdout)
