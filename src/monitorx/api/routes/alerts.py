@@ -106,7 +106,7 @@ def get_alert(request: Request, alert_id: Id, principal: Principal = Depends(req
     summary="Acknowledge a pending or firing alert (no more reminders while it fires)",
 )
 def acknowledge_alert(
-    request: Request, alert_id: Id, body: AlertAction, principal: Principal = Depends(require("admin"))
+    request: Request, alert_id: Id, body: AlertAction, principal: Principal = Depends(require("edit"))
 ) -> AlertOut:
     svc = _alerting(request)
     a = svc.alerts.acknowledge(principal.project_id, alert_id, _who(principal), body.comment, time.time())
@@ -119,7 +119,7 @@ def acknowledge_alert(
     summary="Resolve an alert by hand; it stays resolved until its condition clears and breaches again",
 )
 def resolve_alert(
-    request: Request, alert_id: Id, body: AlertAction, principal: Principal = Depends(require("admin"))
+    request: Request, alert_id: Id, body: AlertAction, principal: Principal = Depends(require("edit"))
 ) -> AlertOut:
     svc = _alerting(request)
     a = svc.alerts.resolve(principal.project_id, alert_id, _who(principal), body.comment, time.time())
@@ -142,7 +142,7 @@ def list_rules(
 
 
 @router.post("/alert-rules", status_code=201, response_model=RuleOut, responses=_CONFLICT, summary="Create a rule")
-def create_rule(request: Request, body: RuleIn, principal: Principal = Depends(require("admin"))) -> RuleOut:
+def create_rule(request: Request, body: RuleIn, principal: Principal = Depends(require("edit"))) -> RuleOut:
     return _rule_out(_alerting(request).rules.create(principal.project_id, body))
 
 
@@ -153,13 +153,13 @@ def get_rule(request: Request, rule_id: Id, principal: Principal = Depends(requi
 
 @router.patch("/alert-rules/{rule_id}", response_model=RuleOut, responses=_CONFLICT, summary="Change a rule")
 def update_rule(
-    request: Request, rule_id: Id, body: RulePatch, principal: Principal = Depends(require("admin"))
+    request: Request, rule_id: Id, body: RulePatch, principal: Principal = Depends(require("edit"))
 ) -> RuleOut:
     return _rule_out(_alerting(request).rules.update(principal.project_id, rule_id, body))
 
 
 @router.delete("/alert-rules/{rule_id}", status_code=204, summary="Delete a rule and its alerts")
-def delete_rule(request: Request, rule_id: Id, principal: Principal = Depends(require("admin"))) -> Response:
+def delete_rule(request: Request, rule_id: Id, principal: Principal = Depends(require("edit"))) -> Response:
     _alerting(request).rules.delete(principal.project_id, rule_id)
     return Response(status_code=204)
 
@@ -170,7 +170,7 @@ def _channel_out(svc: AlertingService, c: Any, secret: str | None = None) -> Cha
 
 
 @router.get("/channels", response_model=ChannelList, summary="Notification channels (never their secrets)")
-def list_channels(request: Request, principal: Principal = Depends(require("admin"))) -> ChannelList:
+def list_channels(request: Request, principal: Principal = Depends(require("edit"))) -> ChannelList:
     svc = _alerting(request)
     return ChannelList.model_validate(
         {"channels": [svc.public_channel(c) for c in svc.channels.find(principal.project_id)]}
@@ -185,7 +185,7 @@ def list_channels(request: Request, principal: Principal = Depends(require("admi
     summary="Create a channel; a webhook's signing secret is shown this once",
 )
 def create_channel(
-    request: Request, body: ChannelIn, principal: Principal = Depends(require("admin"))
+    request: Request, body: ChannelIn, principal: Principal = Depends(require("edit"))
 ) -> ChannelCreated:
     svc = _alerting(request)
     channel, secret = svc.channels.create(principal.project_id, body)
@@ -193,7 +193,7 @@ def create_channel(
 
 
 @router.get("/channels/{channel_id}", response_model=ChannelOut, summary="One channel (never its secrets)")
-def get_channel(request: Request, channel_id: Id, principal: Principal = Depends(require("admin"))) -> ChannelOut:
+def get_channel(request: Request, channel_id: Id, principal: Principal = Depends(require("edit"))) -> ChannelOut:
     svc = _alerting(request)
     return ChannelOut.model_validate(svc.public_channel(svc.channels.get(principal.project_id, channel_id)))
 
@@ -205,7 +205,7 @@ def get_channel(request: Request, channel_id: Id, principal: Principal = Depends
     summary="Change a channel; secrets left out are kept; rotate_secret issues a new webhook secret",
 )
 def update_channel(
-    request: Request, channel_id: Id, body: ChannelPatch, principal: Principal = Depends(require("admin"))
+    request: Request, channel_id: Id, body: ChannelPatch, principal: Principal = Depends(require("edit"))
 ) -> ChannelCreated:
     svc = _alerting(request)
     channel, secret = svc.channels.update(principal.project_id, channel_id, body)
@@ -213,7 +213,7 @@ def update_channel(
 
 
 @router.delete("/channels/{channel_id}", status_code=204, summary="Delete a channel")
-def delete_channel(request: Request, channel_id: Id, principal: Principal = Depends(require("admin"))) -> Response:
+def delete_channel(request: Request, channel_id: Id, principal: Principal = Depends(require("edit"))) -> Response:
     _alerting(request).channels.delete(principal.project_id, channel_id)
     return Response(status_code=204)
 
@@ -223,7 +223,7 @@ def delete_channel(request: Request, channel_id: Id, principal: Principal = Depe
     response_model=DeliveryList,
     summary="Send a test notification now (one attempt; rate-limited per channel)",
 )
-def test_channel(request: Request, channel_id: Id, principal: Principal = Depends(require("admin"))) -> DeliveryList:
+def test_channel(request: Request, channel_id: Id, principal: Principal = Depends(require("edit"))) -> DeliveryList:
     records = _alerting(request).test_channel(principal.project_id, channel_id, _who(principal))
     return DeliveryList(deliveries=[DeliveryOut.model_validate(asdict(d)) for d in records])
 
@@ -237,7 +237,7 @@ def channel_deliveries(
     request: Request,
     channel_id: Id,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    principal: Principal = Depends(require("admin")),
+    principal: Principal = Depends(require("edit")),
 ) -> DeliveryList:
     records = _alerting(request).deliveries(principal.project_id, channel_id, limit)
     return DeliveryList(deliveries=[DeliveryOut.model_validate(asdict(d)) for d in records])
@@ -250,7 +250,7 @@ def list_silences(request: Request, principal: Principal = Depends(require("read
 
 
 @router.post("/silences", status_code=201, response_model=SilenceOut, summary="Silence alerts matching all matchers")
-def create_silence(request: Request, body: SilenceIn, principal: Principal = Depends(require("admin"))) -> SilenceOut:
+def create_silence(request: Request, body: SilenceIn, principal: Principal = Depends(require("edit"))) -> SilenceOut:
     return _silence_out(_alerting(request).silences.create(principal.project_id, body, _who(principal)))
 
 
@@ -263,11 +263,11 @@ def get_silence(request: Request, silence_id: Id, principal: Principal = Depends
     "/silences/{silence_id}", response_model=SilenceOut, summary="Move a silence's end, or change its comment"
 )
 def update_silence(
-    request: Request, silence_id: Id, body: SilencePatch, principal: Principal = Depends(require("admin"))
+    request: Request, silence_id: Id, body: SilencePatch, principal: Principal = Depends(require("edit"))
 ) -> SilenceOut:
     return _silence_out(_alerting(request).silences.update(principal.project_id, silence_id, body))
 
 
 @router.delete("/silences/{silence_id}", response_model=SilenceOut, summary="Expire a silence (its end becomes now)")
-def expire_silence(request: Request, silence_id: Id, principal: Principal = Depends(require("admin"))) -> SilenceOut:
+def expire_silence(request: Request, silence_id: Id, principal: Principal = Depends(require("edit"))) -> SilenceOut:
     return _silence_out(_alerting(request).silences.expire(principal.project_id, silence_id))

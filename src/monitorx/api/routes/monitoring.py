@@ -237,7 +237,7 @@ async def upload_reference(
     request: Request,
     model: ModelName,
     name: Annotated[str, Query(min_length=1, max_length=200, description="A name for this reference")],
-    principal: Principal = Depends(require("admin")),
+    principal: Principal = Depends(require("edit")),
 ) -> Reference:
     svc = services(request)
     body = await read_body(request, svc.settings.max_reference_bytes)
@@ -257,7 +257,7 @@ async def upload_reference(
     summary="Use a window of the model's own traffic (e.g. the first week of version 3) as its reference",
 )
 def window_reference(
-    request: Request, model: ModelName, body: WindowReferenceIn, principal: Principal = Depends(require("admin"))
+    request: Request, model: ModelName, body: WindowReferenceIn, principal: Principal = Depends(require("edit"))
 ) -> Reference:
     info = services(request).drift.create_reference_from_window(
         principal.project_id,
@@ -282,14 +282,14 @@ def list_references(request: Request, model: ModelName, principal: Principal = D
     summary="Measure drift against this reference from now on",
 )
 def activate_reference(
-    request: Request, model: ModelName, name: RefName, principal: Principal = Depends(require("admin"))
+    request: Request, model: ModelName, name: RefName, principal: Principal = Depends(require("edit"))
 ) -> Reference:
     return Reference(**services(request).drift.activate_reference(principal.project_id, model, name).to_dict())
 
 
 @router.delete("/models/{model}/references/{name}", status_code=204, summary="Delete a reference")
 def delete_reference(
-    request: Request, model: ModelName, name: RefName, principal: Principal = Depends(require("admin"))
+    request: Request, model: ModelName, name: RefName, principal: Principal = Depends(require("edit"))
 ) -> Response:
     services(request).drift.delete_reference(principal.project_id, model, name)
     return Response(status_code=204)
@@ -470,7 +470,7 @@ def get_monitoring(request: Request, model: ModelName, principal: Principal = De
     summary="Change a model's evaluation window, drift policy or data-quality limits",
 )
 def set_monitoring(
-    request: Request, model: ModelName, body: MonitoringIn, principal: Principal = Depends(require("admin"))
+    request: Request, model: ModelName, body: MonitoringIn, principal: Principal = Depends(require("edit"))
 ) -> Any:
     svc = services(request)
     current = svc.monitoring.config(principal.project_id, model)
