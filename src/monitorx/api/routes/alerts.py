@@ -38,6 +38,7 @@ from monitorx.services.alerting.rules import Rule
 from monitorx.services.alerting.service import AlertingService
 from monitorx.services.alerting.silences import Silence
 from monitorx.services.keys import Principal
+from monitorx.services.users import UserPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=["alerting"], responses=ERROR_RESPONSES)
 Id = Annotated[int, Path(ge=1, le=2**62)]
@@ -52,7 +53,8 @@ def _alerting(request: Request) -> AlertingService:
 
 
 def _who(p: Principal) -> str:
-    return f"key:{p.key_id}"
+    """Who acted, for the history: a signed-in person by name, otherwise the API key's id."""
+    return p.username if isinstance(p, UserPrincipal) and p.username else f"key:{p.key_id}"
 
 
 def _rule_out(r: Rule) -> RuleOut:
