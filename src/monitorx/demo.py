@@ -44,7 +44,10 @@ MODELS = (
     DemoModel("support-chat", "llm", "Customer-support assistant (demo).", {"latency_p95_ms": 4000}),
     DemoModel("image-tagger", "cv", "Product photo tagging (demo).", {"latency_p95_ms": 150}),
 )
-DEPLOY_PERIOD_S = 3 * 3600  # fraud-detector v2 rolls out over the second hour of every 3 hours
+# fraud-detector's v2 serves a 10% canary for an hour, then ramps to 90% over half an hour, in every 3 hours.
+# v1 always keeps some traffic, so "compare by version" has two lines to show at any time of day.
+DEPLOY_PERIOD_S = 3 * 3600
+CANARY_SHARE, ROLLED_OUT_SHARE = 0.1, 0.9
 COUNTRIES = ("DE", "FR", "US", "GB", "ES", "IT", "NL", "PL")
 CITIES = ("Berlin", "Paris", "Madrid", "Rome", "Amsterdam", "Warsaw")
 
@@ -103,7 +106,8 @@ def _latency_incident(ts: float) -> bool:
 
 def _fraud(rng: random.Random, ts: float) -> dict[str, Any]:
     phase = ts % DEPLOY_PERIOD_S
-    v2_share = 0.0 if phase < 3600 else min(1.0, (phase - 3600) / 1800)
+    ramp = 0.0 if phase < 3600 else min(1.0, (phase - 3600) / 1800)
+    v2_share = CANARY_SHARE + (ROLLED_OUT_SHARE - CANARY_SHARE) * ramp
     version = "v2" if rng.random() < v2_share else "v1"
     drift = (ts % 86400) / 86400 * 1.5  # the mean of log(amount) creeps up through the day
     amount = rng.lognormvariate(3.5 + drift, 0.8)
