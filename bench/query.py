@@ -35,6 +35,7 @@ from monitorx.store import codec
 ADMIN_KEY = "mx_0badc0de_" + "Q" * 43
 QS = {"latency_p50": 0.5, "latency_p95": 0.95, "latency_p99": 0.99}
 HOUR = 3600
+RAW_DAYS = 9
 
 
 def generate(n: int, end: float, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +51,9 @@ def populate(data_dir: Path, ts: np.ndarray, latency: np.ndarray, raw_db: Path) 
     from monitorx.config import Settings
     from monitorx.services.container import Services
 
-    settings = Settings(data_dir=data_dir, admin_key=ADMIN_KEY)
+    # Raw events are kept 7 days by default; the oldest hour of the window would expire before the
+    # exact scan reads it, so keep them longer here.
+    settings = Settings(data_dir=data_dir, admin_key=ADMIN_KEY, raw_retention_days=RAW_DAYS)
     svc = Services(settings)
     pid = svc.start().project_id
     order = np.argsort(ts)  # a service sends in time order, a batch spans about a second
@@ -132,7 +135,12 @@ def main() -> None:
     populate(work / "data", ts, latency, work / "raw.db")
     print(f"  stored in {time.perf_counter() - t0:.0f} s")
 
-    env = {**os.environ, "MONITORX_ADMIN_KEY": ADMIN_KEY, "MONITORX_RATE_LIMIT_PER_S": "100000"}
+    env = {
+        **os.environ,
+        "MONITORX_ADMIN_KEY": ADMIN_KEY,
+        "MONITORX_RATE_LIMIT_PER_S": "100000",
+        "MONITORX_RAW_RETENTION_DAYS": str(RAW_DAYS),
+    }
     port = 18000 + os.getpid() % 1000
     proc = subprocess.Popen(
         [sys.executable, "-m", "monitorx.cli.commands", "serve", "--port", str(port), "--data-dir", str(work / "data")],
