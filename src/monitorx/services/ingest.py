@@ -78,9 +78,17 @@ class InvalidJson(InvalidInput):
         super().__init__(f"the body is not valid JSON: {detail}")
 
 
+# Built once: ``.values(**row)`` per batch cost ~0.3 ms of statement building and cache-key work.
+_CLAIM = {
+    "postgresql": postgresql.insert(t.ingested_batches)
+    .on_conflict_do_nothing()
+    .returning(t.ingested_batches.c.n_items),
+    "sqlite": sqlite.insert(t.ingested_batches).on_conflict_do_nothing().returning(t.ingested_batches.c.n_items),
+}
+
+
 def _claim_batch(conn: Connection, project_id: int, kind: str, batch_id: str, n: int) -> int | None:
     """Record the batch id; None if new, else the count stored the first time."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     row = {
         "project_id": project_id,
         "kind": kind,
@@ -88,8 +96,7 @@ def _claim_batch(conn: Connection, project_id: int, kind: str, batch_id: str, n:
         "n_items": n,
         "received_at": time.time(),
     }
-    stmt = dialect.insert(t.ingested_batches).values(**row).on_conflict_do_nothing()
-    if conn.execute(stmt.returning(t.ingested_batches.c.n_items)).first() is not None:
+    if conn.execute(_CLAIM[conn.dialect.name], row).first() is not None:
         return None
     return int(
         conn.execute(
