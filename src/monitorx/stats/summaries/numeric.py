@@ -331,7 +331,9 @@ class NumericSummary:
         """Compact binary form: a 4-byte tag, then zlib of a fixed header and the arrays.
 
         Keys are delta-encoded (consecutive occupied buckets differ by small integers), which
-        lets zlib shrink a 1M-row normal column's ~3,600 buckets to under 6 KB.
+        lets zlib shrink a 1M-row normal column's ~3,600 buckets to ~6 KB. Level 3, not 6: ingest
+        encodes one summary per feature and minute of every batch, and level 6 took ~3x as long
+        (~80 against ~25 µs for a minute's 500 values) for blobs ~15% smaller.
         """
         n_distinct = -1 if self.distinct is None else len(self.distinct)
         header = _HEADER.pack(
@@ -345,7 +347,7 @@ class NumericSummary:
                 self.distinct.values.astype("<f8").tobytes(),
                 self.distinct.counts.astype("<i8").tobytes(),
             ]
-        return _MAGIC + zlib.compress(b"".join(parts), 6)
+        return _MAGIC + zlib.compress(b"".join(parts), 3)
 
     @classmethod
     def from_bytes(cls, blob: bytes) -> NumericSummary:
