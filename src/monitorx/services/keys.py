@@ -35,6 +35,11 @@ class Principal:
     key_id: str
     scopes: frozenset[str]
 
+    @property
+    def actor(self) -> str:
+        """Who acted, as histories record it."""
+        return f"key:{self.key_id}"
+
     def require(self, scope: str) -> None:
         # admin implies every scope; read and ingest are separate on purpose (ingest keys
         # live inside inference services and must not be able to read data back).

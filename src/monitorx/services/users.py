@@ -97,6 +97,10 @@ class UserPrincipal(Principal):
     username: str = ""
     role: str = "viewer"
 
+    @property
+    def actor(self) -> str:
+        return self.username or super().actor
+
     def require(self, scope: str) -> None:
         if scope not in self.scopes and "admin" not in self.scopes:
             raise Forbidden(f"the '{self.role}' role may not do this (it needs '{scope}'); ask a project admin")

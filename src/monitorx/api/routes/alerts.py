@@ -38,7 +38,6 @@ from monitorx.services.alerting.rules import Rule
 from monitorx.services.alerting.service import AlertingService
 from monitorx.services.alerting.silences import Silence
 from monitorx.services.keys import Principal
-from monitorx.services.users import UserPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=["alerting"], responses=ERROR_RESPONSES)
 Id = Annotated[int, Path(ge=1, le=2**62)]
@@ -50,11 +49,6 @@ State = Literal["pending", "firing", "resolved", "inactive"]
 
 def _alerting(request: Request) -> AlertingService:
     return services(request).alerting
-
-
-def _who(p: Principal) -> str:
-    """Who acted, for the history: a signed-in person by name, otherwise the API key's id."""
-    return p.username if isinstance(p, UserPrincipal) and p.username else f"key:{p.key_id}"
 
 
 def _rule_out(r: Rule) -> RuleOut:
@@ -111,7 +105,7 @@ def acknowledge_alert(
     request: Request, alert_id: Id, body: AlertAction, principal: Principal = Depends(require("edit"))
 ) -> AlertOut:
     svc = _alerting(request)
-    a = svc.alerts.acknowledge(principal.project_id, alert_id, _who(principal), body.comment, time.time())
+    a = svc.alerts.acknowledge(principal.project_id, alert_id, principal.actor, body.comment, time.time())
     return AlertOut.model_validate(_alert_out(a, _silenced_by(svc, principal.project_id, [a])[a.id]))
 
 
@@ -124,7 +118,7 @@ def resolve_alert(
     request: Request, alert_id: Id, body: AlertAction, principal: Principal = Depends(require("edit"))
 ) -> AlertOut:
     svc = _alerting(request)
-    a = svc.alerts.resolve(principal.project_id, alert_id, _who(principal), body.comment, time.time())
+    a = svc.alerts.resolve(principal.project_id, alert_id, principal.actor, body.comment, time.time())
     return AlertOut.model_validate(_alert_out(a, _silenced_by(svc, principal.project_id, [a])[a.id]))
 
 
@@ -226,7 +220,7 @@ def delete_channel(request: Request, channel_id: Id, principal: Principal = Depe
     summary="Send a test notification now (one attempt; rate-limited per channel)",
 )
 def test_channel(request: Request, channel_id: Id, principal: Principal = Depends(require("edit"))) -> DeliveryList:
-    records = _alerting(request).test_channel(principal.project_id, channel_id, _who(principal))
+    records = _alerting(request).test_channel(principal.project_id, channel_id, principal.actor)
     return DeliveryList(deliveries=[DeliveryOut.model_validate(asdict(d)) for d in records])
 
 
@@ -253,7 +247,7 @@ def list_silences(request: Request, principal: Principal = Depends(require("read
 
 @router.post("/silences", status_code=201, response_model=SilenceOut, summary="Silence alerts matching all matchers")
 def create_silence(request: Request, body: SilenceIn, principal: Principal = Depends(require("edit"))) -> SilenceOut:
-    return _silence_out(_alerting(request).silences.create(principal.project_id, body, _who(principal)))
+    return _silence_out(_alerting(request).silences.create(principal.project_id, body, principal.actor))
 
 
 @router.get("/silences/{silence_id}", response_model=SilenceOut, summary="One silence")
