@@ -41,11 +41,12 @@ class Services:
 
     def start(self) -> Bootstrap:
         """Migrate (or check the schema), then make sure a project and an admin key exist."""
-        if self.settings.migrate_on_start:
-            migrate.upgrade(self.db.engine)
-        else:
-            migrate.check(self.db.engine)
-        self.boot = bootstrap(self.db, self.registry, self.keys, self.settings, self.users)
+        with self.db.starting():  # server processes sharing a SQLite file start one at a time
+            if self.settings.migrate_on_start:
+                migrate.upgrade(self.db.engine)
+            else:
+                migrate.check(self.db.engine)
+            self.boot = bootstrap(self.db, self.registry, self.keys, self.settings, self.users)
         return self.boot
 
     def close(self) -> None:

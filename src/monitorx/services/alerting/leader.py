@@ -3,7 +3,8 @@
 The lock is session-level and held on a dedicated connection for as long as the replica leads. If
 the leader dies, PostgreSQL ends its session and frees the lock; another replica takes it at its
 next try. A leader that loses its connection (database restart, network) stops leading at once and
-competes again. SQLite serves one process, which always leads.
+competes again. On SQLite the processes serving one file (``--workers``) compete the same way for
+a file lock, which the kernel frees when its holder dies.
 """
 
 from __future__ import annotations
@@ -25,16 +26,21 @@ class Leadership:
         self.db = db
         self.key = key
         self._conn: Any = None
+        self._file_lock = False
         self._lock = threading.Lock()
 
     @property
     def held(self) -> bool:
-        return self.db.sqlite or self._conn is not None
+        return self._file_lock or self._conn is not None
 
     def acquire(self) -> bool:
         """True if this replica leads now (keeps the lock, or has just taken it)."""
         if self.db.sqlite:
-            return True
+            with self._lock:
+                if not self._file_lock and self.db.locks.acquire(f"{self.key:x}", blocking=False):
+                    self._file_lock = True
+                    log.info("this process now evaluates alerts and sends notifications")
+                return self._file_lock
         with self._lock:
             if self._conn is not None:
                 try:
@@ -61,6 +67,9 @@ class Leadership:
 
     def release(self) -> None:
         with self._lock:
+            if self._file_lock:
+                self.db.locks.release(f"{self.key:x}")
+                self._file_lock = False
             if self._conn is None:
                 return
             try:
