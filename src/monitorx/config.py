@@ -22,6 +22,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; default is a SQLite file in data_dir. postgresql://… for production.",
     )
     migrate_on_start: bool = True
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Server processes sharing the port and the database; more use more cores for ingest.",
+    )
 
     auth: bool = Field(True, description="Off is allowed only on a loopback address.")
     admin_key: str | None = Field(

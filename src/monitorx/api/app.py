@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from monitorx import __version__
 from monitorx.api import errors
+from monitorx.api.connections import RecycleConnections
 from monitorx.api.routes import admin, health, ingest, metrics, monitoring, query, session
 from monitorx.api.routes.alerts import router as alerts_router
 from monitorx.api.security import SecurityHeaders
@@ -85,6 +86,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     _docs(app)
     app.include_router(web.build_router())  # the dashboard, at /
     app.add_middleware(SecurityHeaders)
+    if settings.workers > 1:
+        app.add_middleware(RecycleConnections)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
