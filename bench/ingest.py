@@ -1,16 +1,18 @@
 """Ingest throughput, HTTP request to committed: MonitorX (SQLite, PostgreSQL) and InfluxDB 1.6, one run.
 
-Each target runs as its own server process on loopback; one sender process posts pre-built batches
-of 1,000 events over keep-alive connections from a few concurrent tasks, and the figure is events
-acknowledged (2xx, committed) per second of wall time. MonitorX's count is then read back through
-its query API to make sure every acknowledged event was stored. InfluxDB gets the same events as
-line protocol (model/version/region/endpoint tags; latency and error fields, plus the features as
-fields in the 20-feature run). A profile of MonitorX's ingest path ends the report.
+Each target runs as its own server process on loopback (MonitorX with ``--workers`` = the number of
+cores, and once with one worker for comparison); one sender process posts pre-built batches of 1,000
+events over keep-alive connections from a few concurrent tasks, and the figure is events acknowledged
+(2xx, committed) per second of wall time. MonitorX's count is then read back through its query API to
+make sure every acknowledged event was stored, and the CPU time its server processes used is divided
+by the events. InfluxDB gets the same events as line protocol (model/version/region/endpoint tags;
+latency and error fields, plus the features as fields in the 20-feature run). A profile of MonitorX's
+ingest path ends the report.
 
     python bench/ingest.py                 # everything (InfluxDB if `influxd` is installed)
     python bench/ingest.py --events 200000 --skip-postgres
 
-Needs: the server installed (`pip install -e .[server]`); PostgreSQL on 127.0.0.1:5432 for the
+Needs: the server installed (`pip install -e .[server,host]`); PostgreSQL on 127.0.0.1:5432 for the
 PostgreSQL figure; Debian's `influxdb` package for the peer figure.
 """
 
@@ -36,6 +38,7 @@ from typing import Any
 
 import httpx
 import orjson
+import psutil
 
 ADMIN_KEY = "mx_0badc0de_" + "B" * 43
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -148,7 +151,9 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise RuntimeError("server did not start")
 
 
-def bench_monitorx(args: argparse.Namespace, database_url: str | None, features: int, work: Path) -> float:
+def bench_monitorx(
+    args: argparse.Namespace, database_url: str | None, features: int, work: Path, workers: int = 1
+) -> float:
     port = free_port()
     data = work / f"mx-{uuid.uuid4().hex[:6]}"
     env = {
@@ -162,7 +167,10 @@ def bench_monitorx(args: argparse.Namespace, database_url: str | None, features:
     log = work / f"mx-{port}.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "monitorx.cli.commands", "serve", "--port", str(port), "--data-dir", str(data)],
+            [
+                *(sys.executable, "-m", "monitorx.cli.commands", "serve", "--port", str(port)),
+                *("--data-dir", str(data), "--workers", str(workers)),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -171,7 +179,9 @@ def bench_monitorx(args: argparse.Namespace, database_url: str | None, features:
     try:
         wait_ready(base + "/ready", proc, log)
         headers = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
+        before = server_cpu(proc.pid)
         rate = run_sender(base + "/api/v1/events", headers, "monitorx", args, features)
+        used = server_cpu(proc.pid) - before
         stored = httpx.get(
             base + "/api/v1/models/bench",
             headers=headers,
@@ -179,10 +189,24 @@ def bench_monitorx(args: argparse.Namespace, database_url: str | None, features:
         ).json()["stats"]["count"]
         if stored != args.events:
             raise RuntimeError(f"acknowledged {args.events} events but {stored} are stored")
+        print(f"  server CPU: {used / args.events * 1e6:.2f} µs per event, over {workers} worker(s)")
         return rate
     finally:
         proc.terminate()
         proc.wait(30)
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server and its worker processes (idle while bodies are built)."""
+    root = psutil.Process(pid)
+    total = 0.0
+    for p in [root, *root.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
 
 
 def bench_influx(args: argparse.Namespace, features: int, work: Path) -> float | None:
@@ -258,30 +282,35 @@ def profile(work: Path, features: int) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--events", type=int, default=400_000)
+    ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--senders", type=int, default=4)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="MonitorX server processes")
     ap.add_argument("--skip-postgres", action="store_true")
     ap.add_argument("--skip-influx", action="store_true")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="monitorx-bench-"))
     print(
         f"{args.events:,} events in batches of {args.batch:,}, {args.senders} concurrent senders, "
-        f"{os.cpu_count()} cores\n"
+        f"{os.cpu_count()} cores, MonitorX with --workers {args.workers}\n"
     )
     results: dict[str, float | None] = {}
     try:
-        print("MonitorX, SQLite, plain events (latency, error, two tags)")
-        results["sqlite_events_per_s"] = bench_monitorx(args, None, 0, work)
+        w = args.workers
+        print(f"MonitorX, SQLite, plain events (latency, error, two tags), {w} workers")
+        results["sqlite_events_per_s"] = bench_monitorx(args, None, 0, work, w)
         print(f"  {results['sqlite_events_per_s']:,.0f} events/s")
-        print("MonitorX, SQLite, events with 20 features")
-        results["sqlite_events_per_s_20_features"] = bench_monitorx(args, None, 20, work)
+        print("MonitorX, SQLite, plain events, 1 worker")
+        results["sqlite_events_per_s_1_worker"] = bench_monitorx(args, None, 0, work, 1)
+        print(f"  {results['sqlite_events_per_s_1_worker']:,.0f} events/s")
+        print(f"MonitorX, SQLite, events with 20 features, {w} workers")
+        results["sqlite_events_per_s_20_features"] = bench_monitorx(args, None, 20, work, w)
         print(f"  {results['sqlite_events_per_s_20_features']:,.0f} events/s")
         if not args.skip_postgres and (pg := postgres_url()):
             url, drop = pg
             try:
-                print("MonitorX, PostgreSQL, plain events")
-                results["postgres_events_per_s"] = bench_monitorx(args, url, 0, work)
+                print(f"MonitorX, PostgreSQL, plain events, {w} workers")
+                results["postgres_events_per_s"] = bench_monitorx(args, url, 0, work, w)
                 print(f"  {results['postgres_events_per_s']:,.0f} events/s")
             finally:
                 drop()
