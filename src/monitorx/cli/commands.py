@@ -152,7 +152,8 @@ def demo(
     from monitorx.demo import DemoTraffic, create_references, register_models
 
     _logging()
-    settings = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url)
+    # One process: the demo's traffic thread starts when this process's server is up.
+    settings = _settings(host=host, port=port, data_dir=data_dir, database_url=database_url, workers=1)
     if settings.is_loopback:  # a newcomer's first look is the live overview, not a sign-in form
         settings.demo_user = settings.demo_user or "demo"
     svc = _start(settings)
