@@ -88,9 +88,7 @@ def test_drift_through_the_api_matches_truth_and_the_raw_verdict(api: Any, drift
 
 
 def test_data_quality_findings(api: Any) -> None:
-    # Half a minute past a minute: the events' minutes then never hold a lone event lacking "colour",
-    # which no summary would count as missing (features are summarised per minute they appear in).
-    now = time.time() // 60 * 60 - 30
+    now = time.time()
     rng = np.random.default_rng(1)
     ref = {"x": rng.normal(0, 1, 2000).tolist(), "colour": rng.choice(["red", "blue"], 2000).tolist()}
     api.post(
@@ -121,6 +119,24 @@ def test_data_quality_findings(api: Any) -> None:
     assert colour["missing_share"] == pytest.approx(0.2)
     assert colour["new_categories"] == ["green"]
     assert colour["new_category_share"] == pytest.approx(200 / 800)
+
+
+def test_an_event_alone_in_its_minute_without_a_feature_counts_as_missing(api: Any) -> None:
+    minute = time.time() // 60 * 60 - 600
+    events = [{"model": "lone", "timestamp": minute - 1, "features": {"x": 1.0}}]  # alone in the minute before
+    events += [{"model": "lone", "timestamp": minute + i, "features": {"x": 1.0, "colour": "red"}} for i in range(9)]
+    send_events(api, events)
+    ref = {"x": [1.0, 2.0, 3.0], "colour": ["red", "blue", "red"]}
+    r = api.post(
+        "/api/v1/models/lone/references",
+        params={"name": "r"},
+        content=orjson.dumps(ref),
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code == 201, r.text
+    dq = api.get("/api/v1/models/lone/drift", params={"start": minute - 120, "end": minute + 120}).json()
+    colour = dq["data_quality"]["features"]["colour"]
+    assert colour["rows"] == 10 and colour["missing"] == 1
 
 
 def test_a_window_of_live_traffic_as_reference(api: Any) -> None:

@@ -59,8 +59,13 @@ class FeatureColumns:
         return self._columns
 
     def _build(self) -> Iterable[tuple[GroupKey, str, list[Any]]]:
+        # A feature the series sends in this batch is missing from each of its events that lacks it,
+        # also in a minute where no event has it (that minute gets a summary of missing values).
+        names: dict[int, set[str]] = {}
+        for (pos, _), (feats, _) in self.groups.items():
+            names.setdefault(pos, set()).update(*feats)
         for key, (feats, preds) in self.groups.items():
-            for name in set().union(*feats):
+            for name in names[key[0]]:
                 yield key, name, [f.get(name) for f in feats]
             if any(isinstance(p, dict) for p in preds):
                 for name in set().union(*(p for p in preds if isinstance(p, dict))):
