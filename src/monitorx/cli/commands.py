@@ -91,7 +91,11 @@ def _serve(settings: Settings, svc: Any, on_ready: Any = None) -> None:
     }
     if settings.workers > 1:
         if svc.db.sqlite and svc.db.locks.dir is None:
-            typer.echo("error: --workers needs a SQLite file or PostgreSQL, not an in-memory database", err=True)
+            typer.echo(
+                "error: --workers needs PostgreSQL, or a SQLite file the processes can lock "
+                "(not an in-memory database; file locks need a POSIX system)",
+                err=True,
+            )
             raise typer.Exit(2)
         # Each worker builds its own app from these settings; this process only supervises them.
         svc.close()
