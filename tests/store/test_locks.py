@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import text
 
@@ -28,15 +29,21 @@ def _hold_exclusive(path: str, key: int, held: object, go: object) -> None:
     db.dispose()
 
 
+def _holder(path: Path, key: int) -> tuple[Any, Any]:
+    """A child process that holds ``exclusive(key)`` until told to go (or is killed)."""
+    ctx = mp.get_context("spawn")
+    held, go = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=_hold_exclusive, args=(str(path), key, held, go))
+    child.start()
+    assert held.wait(30)
+    return child, go
+
+
 def test_once_only_work_runs_in_one_process_at_a_time(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     db = _open(path)
-    ctx = mp.get_context("spawn")
-    held, go = ctx.Event(), ctx.Event()
-    child = ctx.Process(target=_hold_exclusive, args=(str(path), 0x77, held, go))
-    child.start()
+    child, go = _holder(path, 0x77)
     try:
-        assert held.wait(30)
         with db.exclusive(0x77) as ours:
             assert not ours  # the other process has it
         with db.exclusive(0x78) as ours:
@@ -53,11 +60,7 @@ def test_once_only_work_runs_in_one_process_at_a_time(tmp_path: Path) -> None:
 def test_a_dead_holders_lock_is_freed(tmp_path: Path) -> None:
     path = tmp_path / "m.db"
     db = _open(path)
-    ctx = mp.get_context("spawn")
-    held, go = ctx.Event(), ctx.Event()
-    child = ctx.Process(target=_hold_exclusive, args=(str(path), 0x79, held, go))
-    child.start()
-    assert held.wait(30)
+    child, _ = _holder(path, 0x79)
     child.kill()
     child.join(30)
     with db.exclusive(0x79) as ours:

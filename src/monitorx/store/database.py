@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, text
@@ -114,14 +114,13 @@ class Database:
             with self.engine.begin() as conn:
                 yield conn
 
-    @contextmanager
-    def starting(self) -> Iterator[None]:
-        """Serialise start-up (migrations, the first project) among processes sharing a SQLite file."""
-        if self.sqlite:
-            with self.locks.hold(START):
-                yield
-        else:
-            yield
+    def starting(self) -> AbstractContextManager[None]:
+        """Serialise start-up (migrations, the first project) among processes sharing a SQLite file.
+
+        (PostgreSQL has no lock files: this is then a lock of this process alone, and migrations and
+        bootstrap take advisory locks of their own.)
+        """
+        return self.locks.hold(START)
 
     @contextmanager
     def exclusive(self, key: int) -> Iterator[bool]:
